@@ -1,0 +1,3 @@
+"""The pure sync core shared by server and tablets: schemas, operations, merge rules, replicas.
+
+Nothing here imports Flask or Kivy."""

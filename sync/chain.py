@@ -1,0 +1,160 @@
+"""Device chains: each device's operations form a hash chain whose head the device signs.
+
+Signing the head once per hand-over authenticates every operation before it (each id covers
+the previous id), so a sync costs one Ed25519 signature however many operations it carries.
+Verification names what is wrong: an altered operation, a missing or reordered one, a chain
+that forks, or a head that was not signed by the device's key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sync import canonical
+from sync.operation import Operation, OperationInvalid
+from sync.signing import DeviceKey, PublicKey
+
+
+class ChainBroken(ValueError):
+    """A batch that does not verify. `code` is stable; `seq` is the first bad position."""
+
+    def __init__(self, code: str, detail: str, seq: int | None = None) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+        self.seq = seq
+
+
+@dataclass(frozen=True)
+class SignedHead:
+    """A device's statement: "my chain up to `seq` ends in `head`", signed at `signed_at`."""
+
+    device_id: str
+    seq: int
+    head: str
+    signed_at: int
+    signature: bytes
+
+    def statement(self) -> bytes:
+        return canonical.encode(
+            {"device": self.device_id, "seq": self.seq, "head": self.head, "at": self.signed_at}
+        )
+
+    @classmethod
+    def sign(cls, key: DeviceKey, device_id: str, seq: int, head: str, at: int) -> SignedHead:
+        unsigned = cls(device_id, seq, head, at, b"")
+        return cls(device_id, seq, head, at, key.sign(unsigned.statement()))
+
+    def is_signed_by(self, key: PublicKey) -> bool:
+        return key.verifies(self.signature, self.statement())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "device": self.device_id,
+            "seq": self.seq,
+            "head": self.head,
+            "at": self.signed_at,
+            "sig": base64.urlsafe_b64encode(self.signature).decode("ascii"),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SignedHead:
+        try:
+            return cls(
+                device_id=str(data["device"]),
+                seq=int(data["seq"]),
+                head=str(data["head"]),
+                signed_at=int(data["at"]),
+                signature=base64.b64decode(data["sig"], altchars=b"-_", validate=True),
+            )
+        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+            raise ChainBroken("head_malformed", f"malformed chain head: {exc!r}") from exc
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What a device hands over: a run of its chain and the signed head that ends it."""
+
+    ops: tuple[Operation, ...]
+    head: SignedHead
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ops": [op.to_json() for op in self.ops], "head": self.head.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Batch:
+        """Parse a batch; any operation whose content does not match its id is refused."""
+        ops = []
+        for position, raw in enumerate(data.get("ops", [])):
+            try:
+                ops.append(Operation.from_json(raw))
+            except OperationInvalid as exc:
+                raise ChainBroken(exc.code, f"operation #{position}: {exc.detail}") from exc
+        return cls(tuple(ops), SignedHead.from_json(data["head"]))
+
+
+def verify_batch(batch: Batch, key: PublicKey, known_prev: str | None = None) -> None:
+    """Check a batch is an unbroken run of one device's chain, ending at a head it signed.
+
+    `known_prev` is the id this verifier already holds at the position just before the
+    batch, when it holds it; without it the link is checked later, when that op arrives.
+    """
+    head = batch.head
+    if not head.is_signed_by(key):
+        raise ChainBroken("bad_signature", "chain head is not signed by the device key")
+    ops = batch.ops
+    if not ops:
+        return
+    _check_links(ops, head.device_id, known_prev)
+    last = ops[-1]
+    if last.seq != head.seq or last.id != head.head:
+        raise ChainBroken("head_mismatch", "operations do not end at the signed head", last.seq)
+
+
+def _check_links(ops: Sequence[Operation], device_id: str, known_prev: str | None) -> None:
+    first = ops[0]
+    if first.seq == 1 and first.prev != "":
+        raise ChainBroken("chain_forked", "first operation of a chain has a predecessor", 1)
+    if known_prev is not None and first.prev != known_prev:
+        raise ChainBroken("chain_forked", "batch does not continue the known chain", first.seq)
+    previous: Operation | None = None
+    for op in ops:
+        if op.device_id != device_id:
+            raise ChainBroken("wrong_device", f"operation from device {op.device_id}", op.seq)
+        if previous is not None:
+            if op.seq != previous.seq + 1:
+                code = "op_missing" if op.seq > previous.seq + 1 else "op_reordered"
+                raise ChainBroken(code, f"seq {op.seq} follows {previous.seq}", op.seq)
+            if op.prev != previous.id:
+                raise ChainBroken("op_altered", "link to the previous operation is broken", op.seq)
+        previous = op
+
+
+class DeviceChain:
+    """The device side: numbers and links each new operation, and signs the head."""
+
+    def __init__(self, device_id: str, key: DeviceKey, seq: int = 0, head: str = "") -> None:
+        self.device_id = device_id
+        self._key = key
+        self.seq = seq
+        self.head = head
+
+    def next_position(self) -> tuple[int, str]:
+        """(seq, prev) for the next operation this device seals."""
+        return self.seq + 1, self.head
+
+    def advance(self, op: Operation) -> None:
+        if (op.seq, op.prev) != (self.seq + 1, self.head) or op.device_id != self.device_id:
+            raise ChainBroken("chain_forked", "operation does not extend this chain", op.seq)
+        self.seq, self.head = op.seq, op.id
+
+    def signed_head(self, at: int) -> SignedHead:
+        return self.signed_head_at(self.seq, self.head, at)
+
+    def signed_head_at(self, seq: int, head: str, at: int) -> SignedHead:
+        """Sign a position already in this chain (a hand-over can stop short of the head)."""
+        return SignedHead.sign(self._key, self.device_id, seq, head, at)

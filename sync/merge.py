@@ -1,0 +1,157 @@
+"""Typed merge rules: one per kind of field, each a pure function of a set of versions.
+
+A field's *frontier* is the set of versions of it that no other known version was based on:
+one version when edits were sequential, several when people edited it concurrently. Every
+rule reads the frontier and decides what the field shows, which versions are an open conflict
+for a person to settle, and which are kept but flagged for review. Because the answer depends
+only on the set of versions, never on the order they arrived in, every replica that holds the
+same operations shows the same record (the rules are commutative, associative and idempotent).
+
+- `RegisterRule` — plain fields: a multi-value register. Every concurrent value is kept; one is
+  shown provisionally (latest clock, then op id) and the conflict stays open until a
+  `resolve` operation based on all of them settles it.
+- `WorkflowRule` — a dispute's status: moves only forward along `workflow.DISPUTE_TRANSITIONS`.
+- `EscalationRule` — escalation level: the highest level wins, unless an authorised
+  `override` lowers it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sync import canonical, workflow
+from sync.operation import Operation, OpKind
+
+
+@dataclass(frozen=True)
+class Version:
+    """One frontier version of a field: the value it shows and who wrote it."""
+
+    op_id: str
+    value: Any
+    hlc: tuple[int, int]
+    device_id: str
+    author: Mapping[str, str]
+    requested: Any = None
+    flag: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            "op": self.op_id,
+            "value": self.value,
+            "hlc": list(self.hlc),
+            "device": self.device_id,
+            "author": dict(self.author),
+        }
+        if self.flag is not None:
+            data["flag"] = self.flag
+            data["requested"] = self.requested
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Version:
+        wall, counter = data["hlc"]
+        return cls(
+            op_id=data["op"],
+            value=data["value"],
+            hlc=(wall, counter),
+            device_id=data["device"],
+            author=data["author"],
+            requested=data.get("requested"),
+            flag=data.get("flag"),
+        )
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What a field shows, and what about it needs a person."""
+
+    value: Any
+    conflict: str | None = None
+    """Kind of open conflict among the frontier versions, if any."""
+    review: tuple[Version, ...] = ()
+    """Versions kept but not applied (a backward move, a refused lowering...)."""
+
+
+class RegisterRule:
+    kind = "register"
+
+    def version_value(self, op: Operation, requested: Any, bases: Iterable[Any]) -> Version:
+        return _version(op, requested)
+
+    def settle(self, frontier: Iterable[Version]) -> Settled:
+        versions = list(frontier)
+        shown = max(versions, key=lambda v: (v.hlc, v.op_id))
+        distinct = {canonical.encode(v.value) for v in versions}
+        return Settled(shown.value, "concurrent_values" if len(distinct) > 1 else None)
+
+
+class WorkflowRule:
+    kind = "workflow"
+
+    def version_value(self, op: Operation, requested: Any, bases: Iterable[Any]) -> Version:
+        known = list(bases)
+        if not known:
+            return _version(op, requested)
+        base = workflow.furthest_statuses(known)[0]
+        if workflow.is_forward(base, requested):
+            return _version(op, requested)
+        if op.kind is OpKind.OVERRIDE:
+            if workflow.may_override(op.author.role):
+                return _version(op, requested)
+            return _version(op, base, requested=requested, flag="override_unauthorised")
+        return _version(op, base, requested=requested, flag="status_backward")
+
+    def settle(self, frontier: Iterable[Version]) -> Settled:
+        versions = list(frontier)
+        furthest = workflow.furthest_statuses(v.value for v in versions)
+        shown = furthest[0]
+        conflict = "status_incomparable" if len(furthest) > 1 else None
+        review = tuple(
+            v for v in versions if v.flag is not None or v.value not in furthest
+        )
+        return Settled(shown, conflict, review)
+
+
+class EscalationRule:
+    kind = "escalation"
+
+    def version_value(self, op: Operation, requested: Any, bases: Iterable[Any]) -> Version:
+        known = list(bases)
+        if not known:
+            return _version(op, requested)
+        base = max(known, key=workflow.escalation_rank)
+        rank = workflow.escalation_rank
+        if rank(requested) >= rank(base):
+            return _version(op, requested)
+        if op.kind is OpKind.OVERRIDE:
+            if workflow.may_override(op.author.role):
+                return _version(op, requested)
+            return _version(op, base, requested=requested, flag="override_unauthorised")
+        return _version(op, base, requested=requested, flag="escalation_lowering_refused")
+
+    def settle(self, frontier: Iterable[Version]) -> Settled:
+        versions = list(frontier)
+        shown = max((v.value for v in versions), key=lambda level: (workflow.escalation_rank(
+            level), level))
+        review = tuple(v for v in versions if v.flag is not None or v.value != shown)
+        return Settled(shown, None, review)
+
+
+def _version(op: Operation, value: Any, *, requested: Any = None, flag: str | None = None
+             ) -> Version:
+    return Version(op.id, value, op.hlc, op.device_id, op.author.to_json(), requested, flag)
+
+
+_REGISTER = RegisterRule()
+_RULES: dict[tuple[str, str], RegisterRule | WorkflowRule | EscalationRule] = {
+    ("dispute", workflow.STATUS_FIELD): WorkflowRule(),
+    ("dispute", workflow.ESCALATION_FIELD): EscalationRule(),
+}
+
+
+def rule_for(record_type: str, field: str) -> RegisterRule | WorkflowRule | EscalationRule:
+    """The merge rule of a field; fields this version does not know are plain registers."""
+    return _RULES.get((record_type, field), _REGISTER)

@@ -1,0 +1,178 @@
+"""Operations: the immutable unit of change that every tablet records and every replica merges.
+
+A record is never overwritten in place. Each edit becomes an operation that names the record,
+the device and its position in the device's chain, what was written, the versions the edit
+was based on (its parents) and who made it. The operation's id is the SHA-256 of its canonical
+encoding, which includes the id of the device's previous operation: the ids form a hash chain,
+so a signed chain head authenticates everything before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sync import canonical
+from sync.clock import Timestamp
+
+OP_FORMAT = 1
+"""Version of the operation envelope itself (not of the record schemas)."""
+
+
+class OpKind(StrEnum):
+    CREATE = "create"
+    """The first version of a record: every field it carries, children included."""
+    UPDATE = "update"
+    """New values for some fields (a status transition or escalation is an update too)."""
+    ADD = "add"
+    """One child entry appended to a collection (a mediation note, a checkpoint...)."""
+    RESOLVE = "resolve"
+    """A person's decision on an open conflict; its parents are the competing versions."""
+    OVERRIDE = "override"
+    """An authorised backward move: reopening a case or lowering its escalation level."""
+    RETRACT = "retract"
+    """Withdraws a record with a reason; nothing is erased."""
+
+
+class OperationInvalid(ValueError):
+    """An operation envelope that is malformed or whose id does not match its content.
+
+    `code` is stable (the API and the catalogue key on it); `detail` is for engineers' logs.
+    """
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    id: str
+    role: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"id": self.id, "role": self.role}
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One edit. Build with `Operation.seal`; `id` is derived, never chosen."""
+
+    record_id: str
+    record_type: str
+    device_id: str
+    seq: int
+    prev: str
+    kind: OpKind
+    changes: dict[str, Any]
+    parents: tuple[str, ...]
+    hlc: Timestamp
+    author: Author
+    schema_version: int
+    reason: str | None = None
+    id: str = field(default="", compare=False)
+    body: bytes = field(default=b"", compare=False, repr=False)
+
+    @classmethod
+    def seal(cls, **fields: Any) -> Operation:
+        """Create an operation and compute its id from its canonical encoding."""
+        fields["parents"] = tuple(sorted(set(fields.get("parents", ()))))
+        unsealed = cls(**fields)
+        return unsealed._sealed()
+
+    def _sealed(self) -> Operation:
+        body = canonical.encode(self.envelope())
+        op_id = hashlib.sha256(body).hexdigest()
+        object.__setattr__(self, "body", body)
+        object.__setattr__(self, "id", op_id)
+        return self
+
+    def envelope(self) -> dict[str, Any]:
+        """Everything the id covers: the operation without its id."""
+        env: dict[str, Any] = {
+            "v": OP_FORMAT,
+            "record": self.record_id,
+            "type": self.record_type,
+            "device": self.device_id,
+            "seq": self.seq,
+            "prev": self.prev,
+            "kind": str(self.kind),
+            "changes": self.changes,
+            "parents": list(self.parents),
+            "hlc": list(self.hlc),
+            "author": self.author.to_json(),
+            "schema_version": self.schema_version,
+        }
+        if self.reason is not None:
+            env["reason"] = self.reason
+        return env
+
+    def to_json(self) -> dict[str, Any]:
+        """The wire form: the envelope plus the id it must hash to."""
+        return {**self.envelope(), "id": self.id}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Operation:
+        """Parse the wire form and check that the claimed id matches the content."""
+        claimed = data.get("id")
+        op = cls.from_envelope(data)
+        if claimed != op.id:
+            raise OperationInvalid("op_altered", f"operation {claimed} does not hash to its id")
+        return op
+
+    @classmethod
+    def from_envelope(cls, data: dict[str, Any]) -> Operation:
+        """Rebuild an operation from its envelope; the id is recomputed, not trusted."""
+        try:
+            if data["v"] != OP_FORMAT:
+                raise OperationInvalid("op_format", f"unsupported operation format {data['v']!r}")
+            author = data["author"]
+            wall, counter = data["hlc"]
+            return cls.seal(
+                record_id=_text(data["record"]),
+                record_type=_text(data["type"]),
+                device_id=_text(data["device"]),
+                seq=_count(data["seq"]),
+                prev=_text(data["prev"], empty=True),
+                kind=OpKind(data["kind"]),
+                changes=_mapping(data["changes"]),
+                parents=tuple(_text(p) for p in data["parents"]),
+                hlc=(_count(wall, zero=True), _count(counter, zero=True)),
+                author=Author(_text(author["id"]), _text(author["role"])),
+                schema_version=_count(data["schema_version"]),
+                reason=data.get("reason"),
+            )
+        except OperationInvalid:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise OperationInvalid("op_malformed", f"malformed operation: {exc!r}") from exc
+
+    @classmethod
+    def from_body(cls, body: bytes) -> Operation:
+        """Rebuild from stored canonical bytes (the id is their hash)."""
+        return cls.from_envelope(canonical.decode(body))
+
+    @property
+    def fields_written(self) -> tuple[str, ...]:
+        return tuple(self.changes)
+
+
+def _text(value: Any, *, empty: bool = False) -> str:
+    if not isinstance(value, str) or (not value and not empty):
+        raise ValueError(f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def _count(value: Any, *, zero: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < (0 if zero else 1):
+        raise ValueError(f"expected a positive integer, got {value!r}")
+    return value
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"expected an object, got {type(value).__name__}")
+    return value

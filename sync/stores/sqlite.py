@@ -1,0 +1,171 @@
+"""A replica store in one SQLite file: the tablet's local database, and the merge benchmark's.
+
+Each `commit` is one transaction, so an apply is durable before it returns and a tablet that
+dies mid-apply loses nothing it had already saved. WAL mode lets the sync thread read while
+a screen saves. Operations are stored as their canonical bytes, so what was hashed and signed
+is exactly what is kept.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from sync.operation import Operation
+from sync.stores import Commit
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS ops (
+    pos INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    device TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS ops_chain ON ops (device, seq);
+CREATE INDEX IF NOT EXISTS ops_record ON ops (record);
+CREATE TABLE IF NOT EXISTS records (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    attention INTEGER NOT NULL DEFAULT 0,
+    state BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS devices (
+    device TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    head TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pending (id TEXT PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS quarantine (
+    id TEXT NOT NULL,
+    code TEXT NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (id, code)
+);
+"""
+
+_CHUNK = 500
+
+
+def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, _CHUNK)):
+        yield chunk
+
+
+class SQLiteStore:
+    def __init__(self, path: str | Path) -> None:
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def device_head(self, device_id: str) -> tuple[int, str]:
+        row = self._db.execute(
+            "SELECT seq, head FROM devices WHERE device = ?", (device_id,)
+        ).fetchone()
+        return (row[0], row[1]) if row else (0, "")
+
+    def op_id_at(self, device_id: str, seq: int) -> str | None:
+        row = self._db.execute(
+            "SELECT id FROM ops WHERE device = ? AND seq = ?", (device_id, seq)
+        ).fetchone()
+        return row[0] if row else None
+
+    def known_ids(self, op_ids: Iterable[str]) -> set[str]:
+        known: set[str] = set()
+        for chunk in _chunks(set(op_ids)):
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT id FROM ops WHERE id IN ({marks})", chunk)
+            known.update(row[0] for row in rows)
+        return known
+
+    def load_states(self, record_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        states: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(set(record_ids)):
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT id, state FROM records WHERE id IN ({marks})", chunk)
+            states.update((rid, orjson.loads(state)) for rid, state in rows)
+        return states
+
+    def pending(self) -> list[Operation]:
+        rows = self._db.execute("SELECT body FROM pending")
+        return [Operation.from_body(body) for (body,) in rows]
+
+    def quarantined(self) -> list[tuple[Operation, str]]:
+        rows = self._db.execute("SELECT body, code FROM quarantine ORDER BY rowid")
+        return [(Operation.from_body(body), code) for body, code in rows]
+
+    def commit(self, commit: Commit) -> None:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(
+                "INSERT INTO ops (id, device, seq, record, body) VALUES (?, ?, ?, ?, ?)",
+                [(op.id, op.device_id, op.seq, op.record_id, op.body) for op in commit.applied],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO records (id, type, attention, state) VALUES (?, ?, ?, ?)",
+                [
+                    (rid, state["type"], int(commit.attention.get(rid, False)),
+                     orjson.dumps(state))
+                    for rid, state in commit.states.items()
+                ],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO devices (device, seq, head) VALUES (?, ?, ?)",
+                [(device, seq, head) for device, (seq, head) in commit.device_heads.items()],
+            )
+            db.executemany(
+                "DELETE FROM pending WHERE id = ?", [(i,) for i in commit.pending_removed]
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO pending (id, body) VALUES (?, ?)",
+                [(op.id, op.body) for op in commit.pending_added],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO quarantine (id, code, body) VALUES (?, ?, ?)",
+                [(op.id, code, op.body) for op, code in commit.quarantined],
+            )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def ops_since(self, cursor: int, limit: int) -> tuple[list[Operation], int]:
+        rows = self._db.execute(
+            "SELECT pos, body FROM ops WHERE pos > ? ORDER BY pos LIMIT ?", (cursor, limit)
+        ).fetchall()
+        if not rows:
+            return [], cursor
+        return [Operation.from_body(body) for _, body in rows], rows[-1][0]
+
+    def chain(self, device_id: str, after_seq: int, limit: int) -> list[Operation]:
+        rows = self._db.execute(
+            "SELECT body FROM ops WHERE device = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (device_id, after_seq, limit),
+        )
+        return [Operation.from_body(body) for (body,) in rows]
+
+    def ops_for_record(self, record_id: str) -> list[Operation]:
+        rows = self._db.execute("SELECT body FROM ops WHERE record = ? ORDER BY pos", (record_id,))
+        return [Operation.from_body(body) for (body,) in rows]
+
+    def record_ids(self, *, needing_attention: bool = False) -> Iterator[str]:
+        sql = "SELECT id FROM records"
+        if needing_attention:
+            sql += " WHERE attention = 1"
+        rows = self._db.execute(sql + " ORDER BY id").fetchall()
+        return (row[0] for row in rows)
+
+    def count_ops(self) -> int:
+        return self._db.execute("SELECT count(*) FROM ops").fetchone()[0]
