@@ -97,6 +97,33 @@ class Batch:
         return cls(tuple(ops), SignedHead.from_json(data["head"]))
 
 
+    def to_wire(self) -> bytes:
+        """The compact hand-over form: the signed head as a JSON line, then one line per
+        operation holding exactly its canonical bytes (its id is their hash, so it is not sent).
+        """
+        lines = [canonical.encode(self.head.to_json())]
+        lines.extend(op.body for op in self.ops)
+        return b"\n".join(lines)
+
+    @classmethod
+    def from_wire(cls, data: bytes) -> Batch:
+        """Parse the hand-over form; malformed lines are refused with the line's position."""
+        head_line, *op_lines = data.split(b"\n")
+        try:
+            head_json = canonical.decode(head_line)
+        except ValueError as exc:
+            raise ChainBroken("head_malformed", f"chain head is not JSON: {exc}") from exc
+        if not isinstance(head_json, dict):
+            raise ChainBroken("head_malformed", "chain head is not a JSON object")
+        ops = []
+        for position, line in enumerate(op_lines):
+            try:
+                ops.append(Operation.from_body(line))
+            except OperationInvalid as exc:
+                raise ChainBroken(exc.code, f"operation #{position}: {exc.detail}") from exc
+        return cls(tuple(ops), SignedHead.from_json(head_json))
+
+
 def verify_batch(batch: Batch, key: PublicKey, known_prev: str | None = None) -> None:
     """Check a batch is an unbroken run of one device's chain, ending at a head it signed.
 

@@ -26,6 +26,19 @@ from sync.operation import Operation, OpKind
 
 
 @dataclass(frozen=True)
+class Judgement:
+    """What a rule makes of a newly written value: the value it stands for, and any flag."""
+
+    value: Any
+    flag: str | None = None
+    requested: Any = None
+
+    def to_row(self) -> list[Any]:
+        """The compact stored form of a frontier version (its writer is stored apart)."""
+        return [self.value] if self.flag is None else [self.value, self.flag, self.requested]
+
+
+@dataclass(frozen=True)
 class Version:
     """One frontier version of a field: the value it shows and who wrote it."""
 
@@ -50,18 +63,18 @@ class Version:
             data["requested"] = self.requested
         return data
 
+    @staticmethod
+    def row_is_flagged(row: list[Any]) -> bool:
+        return len(row) > 1
+
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Version:
-        wall, counter = data["hlc"]
-        return cls(
-            op_id=data["op"],
-            value=data["value"],
-            hlc=(wall, counter),
-            device_id=data["device"],
-            author=data["author"],
-            requested=data.get("requested"),
-            flag=data.get("flag"),
-        )
+    def from_stored(cls, op_id: str, row: list[Any], writer: list[Any]) -> Version:
+        """Join a stored frontier row with the stored writer of its operation."""
+        value, *flagged = row
+        flag, requested = flagged or (None, None)
+        wall, counter, device, author_id, role = writer
+        return cls(op_id, value, (wall, counter), device, {"id": author_id, "role": role},
+                   requested, flag)
 
 
 @dataclass(frozen=True)
@@ -78,8 +91,8 @@ class Settled:
 class RegisterRule:
     kind = "register"
 
-    def version_value(self, op: Operation, requested: Any, bases: Iterable[Any]) -> Version:
-        return _version(op, requested)
+    def judge(self, op: Operation, requested: Any, bases: Iterable[Any]) -> Judgement:
+        return Judgement(requested)
 
     def settle(self, frontier: Iterable[Version]) -> Settled:
         versions = list(frontier)
@@ -91,18 +104,18 @@ class RegisterRule:
 class WorkflowRule:
     kind = "workflow"
 
-    def version_value(self, op: Operation, requested: Any, bases: Iterable[Any]) -> Version:
+    def judge(self, op: Operation, requested: Any, bases: Iterable[Any]) -> Judgement:
         known = list(bases)
         if not known:
-            return _version(op, requested)
+            return Judgement(requested)
         base = workflow.furthest_statuses(known)[0]
         if workflow.is_forward(base, requested):
-            return _version(op, requested)
+            return Judgement(requested)
         if op.kind is OpKind.OVERRIDE:
             if workflow.may_override(op.author.role):
-                return _version(op, requested)
-            return _version(op, base, requested=requested, flag="override_unauthorised")
-        return _version(op, base, requested=requested, flag="status_backward")
+                return Judgement(requested)
+            return Judgement(base, "override_unauthorised", requested)
+        return Judgement(base, "status_backward", requested)
 
     def settle(self, frontier: Iterable[Version]) -> Settled:
         versions = list(frontier)
@@ -118,19 +131,19 @@ class WorkflowRule:
 class EscalationRule:
     kind = "escalation"
 
-    def version_value(self, op: Operation, requested: Any, bases: Iterable[Any]) -> Version:
+    def judge(self, op: Operation, requested: Any, bases: Iterable[Any]) -> Judgement:
         known = list(bases)
         if not known:
-            return _version(op, requested)
+            return Judgement(requested)
         base = max(known, key=workflow.escalation_rank)
         rank = workflow.escalation_rank
         if rank(requested) >= rank(base):
-            return _version(op, requested)
+            return Judgement(requested)
         if op.kind is OpKind.OVERRIDE:
             if workflow.may_override(op.author.role):
-                return _version(op, requested)
-            return _version(op, base, requested=requested, flag="override_unauthorised")
-        return _version(op, base, requested=requested, flag="escalation_lowering_refused")
+                return Judgement(requested)
+            return Judgement(base, "override_unauthorised", requested)
+        return Judgement(base, "escalation_lowering_refused", requested)
 
     def settle(self, frontier: Iterable[Version]) -> Settled:
         versions = list(frontier)
@@ -140,12 +153,8 @@ class EscalationRule:
         return Settled(shown, None, review)
 
 
-def _version(op: Operation, value: Any, *, requested: Any = None, flag: str | None = None
-             ) -> Version:
-    return Version(op.id, value, op.hlc, op.device_id, op.author.to_json(), requested, flag)
-
-
-_REGISTER = RegisterRule()
+REGISTER = RegisterRule()
+"""The rule of every field without one of its own."""
 _RULES: dict[tuple[str, str], RegisterRule | WorkflowRule | EscalationRule] = {
     ("dispute", workflow.STATUS_FIELD): WorkflowRule(),
     ("dispute", workflow.ESCALATION_FIELD): EscalationRule(),
@@ -154,4 +163,4 @@ _RULES: dict[tuple[str, str], RegisterRule | WorkflowRule | EscalationRule] = {
 
 def rule_for(record_type: str, field: str) -> RegisterRule | WorkflowRule | EscalationRule:
     """The merge rule of a field; fields this version does not know are plain registers."""
-    return _RULES.get((record_type, field), _REGISTER)
+    return _RULES.get((record_type, field), REGISTER)

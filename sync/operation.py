@@ -111,14 +111,14 @@ class Operation:
         return env
 
     def to_json(self) -> dict[str, Any]:
-        """The wire form: the envelope plus the id it must hash to."""
+        """The JSON form: the envelope plus the id it must hash to."""
         return {**self.envelope(), "id": self.id}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Operation:
-        """Parse the wire form and check that the claimed id matches the content."""
+        """Parse the JSON form and check that the claimed id matches the content."""
         claimed = data.get("id")
-        op = cls.from_envelope(data)
+        op = cls.from_envelope({key: value for key, value in data.items() if key != "id"})
         if claimed != op.id:
             raise OperationInvalid("op_altered", f"operation {claimed} does not hash to its id")
         return op
@@ -126,12 +126,48 @@ class Operation:
     @classmethod
     def from_envelope(cls, data: dict[str, Any]) -> Operation:
         """Rebuild an operation from its envelope; the id is recomputed, not trusted."""
+        return cls._parse(data, canonical.encode(data))
+
+    @classmethod
+    def from_body(cls, body: bytes) -> Operation:
+        """Rebuild from canonical bytes, as stored or sent on the wire: the id is their hash.
+
+        Bytes that are not in canonical form are refused, so one operation has one id
+        whichever way it travelled.
+        """
+        try:
+            data = canonical.decode(body)
+        except ValueError as exc:
+            raise OperationInvalid("op_malformed", f"not JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise OperationInvalid("op_malformed", "an operation is a JSON object")
+        op = cls._parse(data, body)
+        if canonical.encode(data) != body:
+            raise OperationInvalid("op_malformed", "operation bytes are not in canonical form")
+        return op
+
+    @classmethod
+    def _parse(cls, data: dict[str, Any], body: bytes) -> Operation:
+        """Check an envelope field by field; `body` is its canonical encoding."""
         try:
             if data["v"] != OP_FORMAT:
                 raise OperationInvalid("op_format", f"unsupported operation format {data['v']!r}")
+            keys = data.keys()
+            if keys != _ENVELOPE_KEYS and keys != _ENVELOPE_KEYS_WITH_REASON:
+                raise ValueError(f"unexpected fields {sorted(keys ^ _ENVELOPE_KEYS)}")
             author = data["author"]
             wall, counter = data["hlc"]
-            return cls.seal(
+            parents = tuple(data["parents"])
+            if not all(isinstance(p, str) and p for p in parents):
+                raise ValueError("parents must be operation ids")
+            if list(parents) != sorted(set(parents)):
+                raise ValueError("parents must be sorted and distinct")
+            reason = data.get("reason")
+            if "reason" in data and not isinstance(reason, str):
+                raise ValueError("reason must be text")
+            if len(author) != 2:
+                raise ValueError("author has unexpected fields")
+            op = cls(
                 record_id=_text(data["record"]),
                 record_type=_text(data["type"]),
                 device_id=_text(data["device"]),
@@ -139,25 +175,30 @@ class Operation:
                 prev=_text(data["prev"], empty=True),
                 kind=OpKind(data["kind"]),
                 changes=_mapping(data["changes"]),
-                parents=tuple(_text(p) for p in data["parents"]),
+                parents=parents,
                 hlc=(_count(wall, zero=True), _count(counter, zero=True)),
                 author=Author(_text(author["id"]), _text(author["role"])),
                 schema_version=_count(data["schema_version"]),
-                reason=data.get("reason"),
+                reason=reason,
             )
         except OperationInvalid:
             raise
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise OperationInvalid("op_malformed", f"malformed operation: {exc!r}") from exc
-
-    @classmethod
-    def from_body(cls, body: bytes) -> Operation:
-        """Rebuild from stored canonical bytes (the id is their hash)."""
-        return cls.from_envelope(canonical.decode(body))
+        object.__setattr__(op, "body", body)
+        object.__setattr__(op, "id", hashlib.sha256(body).hexdigest())
+        return op
 
     @property
     def fields_written(self) -> tuple[str, ...]:
         return tuple(self.changes)
+
+
+_ENVELOPE_KEYS = frozenset(
+    {"v", "record", "type", "device", "seq", "prev", "kind", "changes", "parents", "hlc",
+     "author", "schema_version"}
+)
+_ENVELOPE_KEYS_WITH_REASON = _ENVELOPE_KEYS | {"reason"}
 
 
 def _text(value: Any, *, empty: bool = False) -> str:

@@ -4,7 +4,12 @@ The state keeps, per field, the frontier of versions (see `sync.merge`), the eff
 of every workflow and escalation version (a later version's base is read from its parents),
 the grow-only sets of child entries, and retractions. Operations must be applied in causal
 order (a replica holds back an operation until its parents are applied); within that, any
-order gives the same state. The state is plain JSON so a replica can store it as it is.
+order gives the same view. The state is plain JSON so a replica can store it as it is.
+
+Inside one record's state an operation is named by a short reference (its position in
+`ops`) instead of its 64-character id, which keeps the state that is rewritten at every
+sync about half the size. References are local to one replica's copy; `view` turns them
+back into ids, so views are identical everywhere.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from sync import canonical
-from sync.merge import RegisterRule, Version, rule_for
+from sync.merge import REGISTER, Version, rule_for
 from sync.operation import Operation, OpKind
 from sync.schemas import CHILD_COLLECTIONS
 
@@ -22,6 +27,7 @@ class RecordState:
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
+        self._refs = {op_id: str(ref) for ref, op_id in enumerate(data["ops"])}
 
     @classmethod
     def empty(cls, record_id: str, record_type: str) -> RecordState:
@@ -29,8 +35,10 @@ class RecordState:
             "id": record_id,
             "type": record_type,
             "sv": 0,
+            "ops": [],
             "origin": [],
             "fields": {},
+            "writers": {},
             "memo": {},
             "children": {},
             "retracted": {},
@@ -43,57 +51,87 @@ class RecordState:
     @property
     def origin(self) -> list[str]:
         """Ids of the create operation(s): every later edit descends from one."""
-        return self.data["origin"]
+        return sorted(self._op_id(ref) for ref in self.data["origin"])
 
     def heads(self, field: str) -> list[str]:
         """The frontier of a field: the versions a new edit of it is based on."""
-        return sorted(self.data["fields"].get(field, {}))
+        return sorted(self._op_id(ref) for ref in self.data["fields"].get(field, {}))
 
     def apply(self, op: Operation) -> None:
         """Merge one causally ready operation into the state."""
         data = self.data
+        ref = self._ref(op.id)
         if op.schema_version > data["sv"]:
             data["sv"] = op.schema_version
         if op.kind is OpKind.CREATE:
-            data["origin"].append(op.id)
+            data["origin"].append(ref)
             collections = CHILD_COLLECTIONS.get(op.record_type, ())
+            plain = {}
             for field, value in op.changes.items():
                 if field in collections and isinstance(value, list):
                     for index, entry in enumerate(value):
-                        self._add_child(field, entry, op, index)
+                        self._add_child(field, entry, op, ref, index)
                 else:
-                    self._write(field, value, op)
+                    plain[field] = value
+            self._write_fields(plain, op, ref)
         elif op.kind is OpKind.ADD:
             for collection, entry in op.changes.items():
-                self._add_child(collection, entry, op, 0)
+                self._add_child(collection, entry, op, ref, 0)
         elif op.kind is OpKind.RETRACT:
-            data["retracted"][op.id] = {
+            data["retracted"][ref] = {
                 "reason": op.reason,
                 "by": op.author.to_json(),
                 "hlc": list(op.hlc),
             }
         else:
-            for field, value in op.changes.items():
-                self._write(field, value, op)
+            self._write_fields(op.changes, op, ref)
 
-    def _write(self, field: str, value: Any, op: Operation) -> None:
-        rule = rule_for(self.record_type, field)
-        frontier = self.data["fields"].setdefault(field, {})
-        if isinstance(rule, RegisterRule):
-            version = rule.version_value(op, value, ())
-        else:
-            memo = self.data["memo"].setdefault(field, {})
-            bases = [memo[p] for p in op.parents if p in memo]
-            version = rule.version_value(op, value, bases)
-            memo[op.id] = version.value
-        for parent in op.parents:
-            frontier.pop(parent, None)
-        frontier[op.id] = version.to_json()
+    def _ref(self, op_id: str) -> str:
+        ref = self._refs.get(op_id)
+        if ref is None:
+            ref = self._refs[op_id] = str(len(self.data["ops"]))
+            self.data["ops"].append(op_id)
+        return ref
 
-    def _add_child(self, collection: str, entry: Any, op: Operation, index: int) -> None:
+    def _op_id(self, ref: str) -> str:
+        return self.data["ops"][int(ref)]
+
+    def _write_fields(self, changes: dict[str, Any], op: Operation, ref: str) -> None:
+        if not changes:
+            return
+        fields, memos, refs = self.data["fields"], self.data["memo"], self._refs
+        parents = [refs[p] for p in op.parents if p in refs]
+        for field, value in changes.items():
+            rule = rule_for(self.record_type, field)
+            if rule is REGISTER:
+                row = [value]
+            else:
+                memo = memos.setdefault(field, {})
+                judgement = rule.judge(op, value, [memo[p] for p in parents if p in memo])
+                memo[ref] = judgement.value
+                row = judgement.to_row()
+            frontier = fields.setdefault(field, {})
+            for parent in parents:
+                frontier.pop(parent, None)
+            frontier[ref] = row
+        writers = self.data["writers"]
+        writers[ref] = [op.hlc[0], op.hlc[1], op.device_id, op.author.id, op.author.role]
+        for parent in parents:
+            if parent in writers and not any(parent in f for f in fields.values()):
+                del writers[parent]
+
+    def _add_child(self, collection: str, entry: Any, op: Operation, ref: str, index: int
+                   ) -> None:
         child_id = entry.get("id") if isinstance(entry, dict) else None
-        key = f"{child_id or index}@{op.id}"
-        self.data["children"].setdefault(collection, {})[key] = [list(op.hlc), entry]
+        key = f"{child_id or index}@{ref}"
+        self.data["children"].setdefault(collection, {})[key] = [list(op.hlc), ref, entry]
+
+    def needs_attention(self) -> bool:
+        """Cheap over-approximation of "has an open conflict or review" (`view` decides)."""
+        return any(
+            len(frontier) > 1 or any(Version.row_is_flagged(row) for row in frontier.values())
+            for frontier in self.data["fields"].values()
+        )
 
     def view(self) -> dict[str, Any]:
         """The record as people see it: values, children, open conflicts, items to review."""
@@ -101,8 +139,10 @@ class RecordState:
         values: dict[str, Any] = {}
         conflicts = []
         reviews = []
+        writers = data["writers"]
         for field in sorted(data["fields"]):
-            versions = [Version.from_json(v) for v in data["fields"][field].values()]
+            versions = [Version.from_stored(self._op_id(ref), row, writers[ref])
+                        for ref, row in data["fields"][field].items()]
             versions.sort(key=lambda v: v.op_id)
             settled = rule_for(self.record_type, field).settle(versions)
             values[field] = settled.value
@@ -117,9 +157,16 @@ class RecordState:
                 for v in settled.review
             )
         for collection in sorted(data["children"]):
-            entries = sorted(data["children"][collection].items(), key=lambda kv: (kv[1][0], kv[0]))
-            values[collection] = [entry for _, (_, entry) in entries]
-        retractions = sorted(data["retracted"].items(), key=lambda kv: (kv[1]["hlc"], kv[0]))
+            entries = sorted(
+                ((hlc, self._op_id(ref), key.partition("@")[0], entry)
+                 for key, (hlc, ref, entry) in data["children"][collection].items()),
+                key=lambda item: item[:3],
+            )
+            values[collection] = [entry for *_, entry in entries]
+        retractions = sorted(
+            ({"op": self._op_id(ref), **r} for ref, r in data["retracted"].items()),
+            key=lambda r: (r["hlc"], r["op"]),
+        )
         return {
             "id": data["id"],
             "type": data["type"],
@@ -128,7 +175,7 @@ class RecordState:
             "values": values,
             "conflicts": conflicts,
             "reviews": reviews,
-            "retracted": [{"op": op_id, **r} for op_id, r in retractions],
+            "retracted": retractions,
         }
 
     def digest(self) -> str:

@@ -11,7 +11,7 @@ replica holding the same operations shows byte-identical records.
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +33,7 @@ class ApplyReport:
     applied: list[str] = field(default_factory=list)
     duplicates: int = 0
     waiting: list[str] = field(default_factory=list)
+    """Ids of operations given to this apply that now wait for a dependency."""
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     latest: Timestamp = (0, 0)
 
@@ -42,6 +43,8 @@ class Replica:
 
     def __init__(self, store: Store | None = None) -> None:
         self.store: Store = store if store is not None else MemoryStore()
+        self._waiting: Waiting | None = None
+        self._recent = RecentStates()
 
     # -- receiving -----------------------------------------------------------------------
 
@@ -55,7 +58,18 @@ class Replica:
 
     def apply(self, ops: Iterable[Operation]) -> ApplyReport:
         """Apply whatever is causally ready, hold back the rest, all in one transaction."""
-        return _Application(self.store).run(ops)
+        if self._waiting is None:
+            # First apply since opening: what was waiting in the store is re-examined once.
+            stored = self.store.pending()
+            self._waiting = Waiting(op.id for op in stored)
+            ops = [*stored, *ops]
+        try:
+            return _Application(self.store, self._waiting, self._recent).run(ops)
+        except BaseException:
+            # The store rolled back: forget what memory holds and rebuild it from the store.
+            self._waiting = None
+            self._recent = RecentStates()
+            raise
 
     # -- reading -------------------------------------------------------------------------
 
@@ -128,51 +142,122 @@ class Replica:
         return canonical.digest([[rid, RecordState(states[rid]).view()] for rid in sorted(states)])
 
 
+class RecentStates:
+    """The merged states of recently touched records, so a sync does not re-read them.
+
+    Only this replica writes its store, so what it last committed is what the store holds.
+    """
+
+    def __init__(self, capacity: int = 20_000) -> None:
+        self._states: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._capacity = capacity
+
+    def load(self, store: Store, record_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        wanted = set(record_ids)
+        found = {rid: self._states[rid] for rid in wanted if rid in self._states}
+        missing = wanted - found.keys()
+        if missing:
+            found.update(store.load_states(missing))
+        return found
+
+    def remember(self, states: dict[str, dict[str, Any]]) -> None:
+        for rid, data in states.items():
+            self._states[rid] = data
+            self._states.move_to_end(rid)
+        while len(self._states) > self._capacity:
+            self._states.popitem(last=False)
+
+
+class Waiting:
+    """Operations held back, indexed by the one dependency each is waiting for.
+
+    Kept in memory between applies so an apply only looks again at operations whose missing
+    dependency has just arrived: the cost of an apply follows what it brings, not how much
+    is waiting. The store's pending table holds the same operations durably (`stored`).
+    """
+
+    def __init__(self, stored: Iterable[str] = ()) -> None:
+        self.by_dependency: dict[str, list[Operation]] = defaultdict(list)
+        self.ids: set[str] = set()
+        self.stored: set[str] = set(stored)
+
+    def hold(self, op: Operation, dependency: str) -> None:
+        self.by_dependency[dependency].append(op)
+        self.ids.add(op.id)
+
+    def release(self, dependency: str) -> list[Operation]:
+        released = self.by_dependency.pop(dependency, [])
+        self.ids.difference_update(op.id for op in released)
+        return released
+
+
 class _Application:
     """One run of `Replica.apply`: the causal scheduling of a set of operations."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, waiting: Waiting, recent: RecentStates) -> None:
         self.store = store
+        self.waiting = waiting
+        self.recent = recent
         self.commit = Commit()
         self.report = ApplyReport()
         self.heads: dict[str, tuple[int, str]] = {}
-        self.states: dict[str, RecordState] = {}
-        self.waiting: dict[str, list[Operation]] = defaultdict(list)
+        self.states: dict[str, RecordState | None] = {}
+        self.known: set[str] = set()
+        self.checked: set[str] = set()
 
     def run(self, incoming: Iterable[Operation]) -> ApplyReport:
-        pending = {op.id: op for op in self.store.pending()}
         fresh: dict[str, Operation] = {}
         for op in incoming:
-            if op.id in pending or op.id in fresh:
+            if op.id in fresh or op.id in self.waiting.ids:
                 self.report.duplicates += 1
             else:
                 fresh[op.id] = op
         applied_before = self.store.known_ids(fresh)
         self.report.duplicates += len(applied_before)
-        pool = {**pending, **{i: op for i, op in fresh.items() if i not in applied_before}}
-        self.known = self.store.known_ids(
-            dep for op in pool.values() for dep in (op.prev, *op.parents) if dep
-        )
-        self._load_states(pool.values())
-        queue = deque(sorted(pool.values(), key=lambda op: (op.device_id, op.seq)))
+        for op_id in applied_before:
+            del fresh[op_id]
+        self._prefetch(fresh.values())
+        queue = deque(sorted(fresh.values(), key=lambda op: (op.device_id, op.seq)))
+        held: list[Operation] = []
         while queue:
             op = queue.popleft()
             blocker = self._blocker(op)
             if blocker is None:
                 self._apply(op)
-                queue.extend(self.waiting.pop(op.id, ()))
+                queue.extend(self.waiting.release(op.id))
             elif blocker.startswith("wait:"):
-                self.waiting[blocker[5:]].append(op)
+                self.waiting.hold(op, blocker[5:])
+                held.append(op)
             else:
                 self.commit.quarantined.append((op, blocker))
                 self.report.quarantined.append((op.id, blocker))
-        self._settle_pending(pending, fresh)
+        self._settle_pending(held)
         self.store.commit(self.commit)
+        self.recent.remember(self.commit.states)
         return self.report
 
-    def _load_states(self, ops: Iterable[Operation]) -> None:
-        for rid, data in self.store.load_states({op.record_id for op in ops}).items():
-            self.states[rid] = RecordState(data)
+    def _prefetch(self, ops: Iterable[Operation]) -> None:
+        """Read in one go what deciding about these operations needs from the store."""
+        ops = list(ops)
+        deps = {dep for op in ops for dep in (op.prev, *op.parents) if dep}
+        self.known = self.store.known_ids(deps)
+        self.checked = set(deps)
+        record_ids = {op.record_id for op in ops}
+        loaded = self.recent.load(self.store, record_ids)
+        for rid in record_ids:
+            self.states[rid] = RecordState(loaded[rid]) if rid in loaded else None
+
+    def _is_applied(self, op_id: str) -> bool:
+        if op_id not in self.checked:
+            self.checked.add(op_id)
+            self.known |= self.store.known_ids([op_id])
+        return op_id in self.known
+
+    def _state(self, record_id: str) -> RecordState | None:
+        if record_id not in self.states:
+            data = self.recent.load(self.store, [record_id]).get(record_id)
+            self.states[record_id] = RecordState(data) if data is not None else None
+        return self.states[record_id]
 
     def _head(self, device_id: str) -> tuple[int, str]:
         if device_id not in self.heads:
@@ -189,9 +274,9 @@ class _Application:
         if op.prev != head:
             return "chain_forked"
         for parent in op.parents:
-            if parent not in self.known:
+            if not self._is_applied(parent):
                 return f"wait:{parent}"
-        state = self.states.get(op.record_id)
+        state = self._state(op.record_id)
         if state is not None and state.record_type != op.record_type:
             return "record_type_mismatch"
         if op.kind is not OpKind.CREATE and state is None and op.parents:
@@ -199,7 +284,7 @@ class _Application:
         return None
 
     def _apply(self, op: Operation) -> None:
-        state = self.states.get(op.record_id)
+        state = self._state(op.record_id)
         if state is None:
             state = self.states[op.record_id] = RecordState.empty(op.record_id, op.record_type)
         state.apply(op)
@@ -211,20 +296,17 @@ class _Application:
         self.report.applied.append(op.id)
         self.report.latest = max(self.report.latest, op.hlc)
 
-    def _settle_pending(self, pending: dict[str, Operation], fresh: dict[str, Operation]) -> None:
-        done = set(self.report.applied) | {op_id for op_id, _ in self.report.quarantined}
-        self.commit.pending_removed = [op_id for op_id in pending if op_id in done]
-        still = [op for ops in self.waiting.values() for op in ops]
-        self.commit.pending_added = [op for op in still if op.id in fresh]
-        self.report.waiting = sorted(op.id for op in still)
-        for rid, state in self.states.items():
-            if rid in self.commit.states:
-                self.commit.attention[rid] = _needs_attention(state)
+    def _settle_pending(self, held: list[Operation]) -> None:
+        """Make the store's pending table match what is now waiting."""
+        stored = self.waiting.stored
+        done = [*self.report.applied, *(op_id for op_id, _ in self.report.quarantined)]
+        self.commit.pending_removed = [op_id for op_id in done if op_id in stored]
+        stored.difference_update(self.commit.pending_removed)
+        still = list({op.id: op for op in held if op.id in self.waiting.ids}.values())
+        self.commit.pending_added = [op for op in still if op.id not in stored]
+        stored.update(op.id for op in self.commit.pending_added)
+        self.report.waiting = [op.id for op in still]
+        for rid in self.commit.states:
+            state = self.states[rid]
+            self.commit.attention[rid] = state is not None and state.needs_attention()
 
-
-def _needs_attention(state: RecordState) -> bool:
-    """Cheap over-approximation of "has an open conflict or review" (the view decides)."""
-    return any(
-        len(frontier) > 1 or any("flag" in v for v in frontier.values())
-        for frontier in state.data["fields"].values()
-    )

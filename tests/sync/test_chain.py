@@ -29,9 +29,22 @@ class TestVerification:
         verify_batch(batch, worker.key.public)
         assert len(batch.ops) == 5
 
-    def test_a_batch_survives_the_wire(self, worker):
+    def test_a_batch_survives_json(self, worker):
         batch = worker.writer.batch_since(0)
         verify_batch(Batch.from_json(batch.to_json()), worker.key.public)
+
+    def test_a_batch_survives_the_wire_form(self, worker):
+        batch = worker.writer.batch_since(0)
+        received = Batch.from_wire(batch.to_wire())
+        verify_batch(received, worker.key.public)
+        assert [op.id for op in received.ops] == [op.id for op in batch.ops]
+
+    def test_operation_bytes_not_in_canonical_form_are_refused(self, worker):
+        head, first, *rest = worker.writer.batch_since(0).to_wire().split(b"\n")
+        spaced = first.replace(b'","', b'", "', 1)
+        with pytest.raises(ChainBroken) as broken:
+            Batch.from_wire(b"\n".join([head, spaced, *rest]))
+        assert broken.value.code == "op_malformed"
 
     def test_a_head_signed_by_another_key_is_refused(self, worker):
         batch = worker.writer.batch_since(0)
