@@ -204,6 +204,34 @@ ZH: dict[str, str] = {
     "error.unknown_record_type": "未知的记录类型：{record_type}",
     "error.unknown_collection": "{record}没有“{collection}”这类子记录",
     "error.child_collection": "{field}须逐条提交，不能随字段修改整体替换",
+    # --- operations and device chains (sync.operation, sync.chain, sync.replica) ----------
+    "sync.op_altered": "记录在传输或存储中被改动，与其编号不符",
+    "sync.op_format": "该操作来自不支持的应用版本，请升级应用",
+    "sync.op_malformed": "操作数据格式错误",
+    "sync.bad_signature": "设备签名无效：该批记录不是由本设备的密钥签发",
+    "sync.head_mismatch": "该批记录与设备签名的末尾不一致",
+    "sync.head_malformed": "设备签名格式错误",
+    "sync.chain_forked": "设备记录链出现分叉：同一序号有两条不同记录，已隔离待核查",
+    "sync.op_missing": "设备记录链缺少中间记录",
+    "sync.op_reordered": "设备记录链顺序被打乱",
+    "sync.wrong_device": "该批记录中混有其他设备的记录",
+    "sync.record_type_mismatch": "记录类型与原记录不一致，已隔离待核查",
+    "sync.unknown_parent_record": "该修改所依据的版本属于其他记录，已隔离待核查",
+    "sync.clock_skew": "设备时钟偏差约{days}天，请校准时间（记录照常接收）",
+    # --- edits a tablet refuses (sync.writer) ---------------------------------------------
+    "edit.record_unknown": "本机没有这条记录，请先同步",
+    "edit.status_backward": "案件状态只能向前推进，不能从“{was}”退回“{to}”",
+    "edit.escalation_lowering": "上报层级只能升高，不能从“{was}”降到“{to}”",
+    "edit.override_not_allowed": "您的角色无权重新打开案件或降低上报层级",
+    "edit.reason_required": "请填写原因",
+    "edit.not_applied": "保存失败，本机数据库未写入，请重试",
+    # --- what the merge asks a person to look at (sync.merge) ----------------------------
+    "conflict.concurrent_values": "{field}被多人同时修改为不同内容，请选定一个或填写合并后的内容",
+    "conflict.status_incomparable": "案件同时被改为“{values}”，请确定案件状态",
+    "review.superseded": "{field}的这次修改与更新的修改同时发生，未被采用，请核查",
+    "review.status_backward": "有人试图把案件状态退回“{requested}”，未被采用，请核查",
+    "review.escalation_lowering_refused": "有人试图把上报层级降到“{requested}”，未被采用，请核查",
+    "review.override_unauthorised": "无权限的退回或降级操作（“{requested}”），未被采用，请核查",
 }
 
 # An English catalogue `EN` with the same keys can be added here later; `text` would then

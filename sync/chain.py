@@ -15,14 +15,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from sync import canonical
-from sync.operation import Operation, OperationInvalid
+from sync.operation import OPERATION_CODES, Operation, OperationInvalid
 from sync.signing import DeviceKey, PublicKey
+
+CHAIN_CODES = OPERATION_CODES | {
+    "bad_signature", "head_mismatch", "head_malformed", "chain_forked", "op_missing",
+    "op_reordered", "wrong_device",
+}
+"""Stable codes of `ChainBroken`; the catalogue's ``sync.<code>`` says them in Chinese."""
 
 
 class ChainBroken(ValueError):
     """A batch that does not verify. `code` is stable; `seq` is the first bad position."""
 
     def __init__(self, code: str, detail: str, seq: int | None = None) -> None:
+        if code not in CHAIN_CODES:
+            raise ValueError(f"unknown chain error code {code!r}")
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail

@@ -24,6 +24,13 @@ from typing import Any
 from sync import canonical, workflow
 from sync.operation import Operation, OpKind
 
+CONFLICT_KINDS = frozenset({"concurrent_values", "status_incomparable"})
+"""Open conflicts a person must settle; the catalogue's ``conflict.<kind>`` explains each."""
+REVIEW_KINDS = frozenset({
+    "superseded", "status_backward", "escalation_lowering_refused", "override_unauthorised",
+})
+"""Versions kept but not applied; the catalogue's ``review.<kind>`` explains each."""
+
 
 @dataclass(frozen=True)
 class Judgement:

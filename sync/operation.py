@@ -36,6 +36,10 @@ class OpKind(StrEnum):
     """Withdraws a record with a reason; nothing is erased."""
 
 
+OPERATION_CODES = frozenset({"op_altered", "op_format", "op_malformed"})
+"""Stable codes of `OperationInvalid`; the catalogue's ``sync.<code>`` says them in Chinese."""
+
+
 class OperationInvalid(ValueError):
     """An operation envelope that is malformed or whose id does not match its content.
 
@@ -43,6 +47,8 @@ class OperationInvalid(ValueError):
     """
 
     def __init__(self, code: str, detail: str) -> None:
+        if code not in OPERATION_CODES:
+            raise ValueError(f"unknown operation error code {code!r}")
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail

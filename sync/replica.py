@@ -18,12 +18,15 @@ from typing import Any
 
 from sync import canonical
 from sync.chain import Batch, verify_batch
-from sync.clock import Timestamp
+from sync.clock import ClockSkew, Timestamp, measure_skew
 from sync.operation import Operation, OpKind
 from sync.record_state import RecordState
 from sync.signing import PublicKey
 from sync.stores import Commit, Store
 from sync.stores.memory import MemoryStore
+
+QUARANTINE_CODES = frozenset({"chain_forked", "record_type_mismatch", "unknown_parent_record"})
+"""Why an operation was quarantined; the catalogue's ``sync.<code>`` says it in Chinese."""
 
 
 @dataclass
@@ -36,6 +39,8 @@ class ApplyReport:
     """Ids of operations given to this apply that now wait for a dependency."""
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     latest: Timestamp = (0, 0)
+    clock_skew: ClockSkew | None = None
+    """Set by `receive` when the sending device's clock is far off: flagged, never refused."""
 
 
 class Replica:
@@ -48,13 +53,22 @@ class Replica:
 
     # -- receiving -----------------------------------------------------------------------
 
-    def receive(self, batch: Batch, key: PublicKey) -> ApplyReport:
-        """Verify a device's signed batch, then apply it. Raises `ChainBroken` if it fails."""
+    def receive(self, batch: Batch, key: PublicKey, *, received_at: int | None = None
+                ) -> ApplyReport:
+        """Verify a device's signed batch, then apply it. Raises `ChainBroken` if it fails.
+
+        With `received_at` (this side's wall clock), the report says how far the device's
+        clock was off when it signed, if that is far enough to flag.
+        """
         known_prev = None
         if batch.ops and batch.ops[0].seq > 1:
             known_prev = self.store.op_id_at(batch.head.device_id, batch.ops[0].seq - 1)
         verify_batch(batch, key, known_prev)
-        return self.apply(batch.ops)
+        report = self.apply(batch.ops)
+        if received_at is not None:
+            skew = measure_skew(batch.head.signed_at, received_at)
+            report.clock_skew = skew if skew.flagged else None
+        return report
 
     def apply(self, ops: Iterable[Operation]) -> ApplyReport:
         """Apply whatever is causally ready, hold back the rest, all in one transaction."""

@@ -20,11 +20,19 @@ from sync.replica import ApplyReport, Replica
 from sync.schemas import SCHEMA_VERSION, validate_changes, validate_child, validate_record
 from sync.signing import DeviceKey
 
+EDIT_CODES = frozenset({
+    "record_unknown", "status_backward", "escalation_lowering", "override_not_allowed",
+    "reason_required", "not_applied",
+})
+"""Stable codes of `EditRefused`; the catalogue's ``edit.<code>`` says them in Chinese."""
+
 
 class EditRefused(ValueError):
     """An edit this device must not make. `code` is stable, for the catalogue and the API."""
 
     def __init__(self, code: str, detail: str) -> None:
+        if code not in EDIT_CODES:
+            raise ValueError(f"unknown edit refusal code {code!r}")
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
