@@ -204,6 +204,28 @@ ZH: dict[str, str] = {
     "error.unknown_record_type": "未知的记录类型：{record_type}",
     "error.unknown_collection": "{record}没有“{collection}”这类子记录",
     "error.child_collection": "{field}须逐条提交，不能随字段修改整体替换",
+    # --- values shown on screens ---------------------------------------------------------
+    "value.yes": "是",
+    "value.no": "否",
+    "value.none": "（未填写）",
+    # --- the merge demo (make run) --------------------------------------------------------
+    "demo.opened": "【上午】网格员王芳在3号楼排查时登记了一起邻里漏水纠纷，并同步到社区。",
+    "demo.offline": "【下午，三台平板都离线】王芳、调解员李明、社区综治中心同时修改这起案件"
+    "（王芳的平板时钟慢了两天）。",
+    "demo.sync": "【傍晚，网络恢复】各自同步：",
+    "demo.pushed": "{tablet}：送达{sent}条修改",
+    "demo.case_heading": "  合并后的案件：",
+    "demo.no_conflicts": "没有待处理的冲突。",
+    "demo.converged": "三台平板与社区服务器上的案件完全一致（摘要相同）。",
+    "demo.diverged": "警告：各副本不一致！",
+    "demo.settle": "【次日】社区综治中心在冲突队列中合并两种说法、确认案件已化解，并同步：",
+    "demo.history": "  “{field}”的完整修改历史（谁、在哪台设备、写了什么）：",
+    "demo.kind.create": "登记",
+    "demo.kind.update": "修改",
+    "demo.kind.resolve": "裁定",
+    "demo.kind.override": "退回",
+    "demo.kind.add": "追加",
+    "demo.kind.retract": "撤销",
     # --- operations and device chains (sync.operation, sync.chain, sync.replica) ----------
     "sync.op_altered": "记录在传输或存储中被改动，与其编号不符",
     "sync.op_format": "该操作来自不支持的应用版本，请升级应用",

@@ -13,6 +13,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
+from sync import canonical
+from sync.catalogue import label, text
 from sync.schemas.dispute import Dispute
 from sync.schemas.errors import Problem, RecordInvalid, problem, problems_from_messages
 from sync.schemas.labels import field_label
@@ -30,6 +32,7 @@ __all__ = [
     "validate_changes",
     "validate_child",
     "validate_record",
+    "value_label",
 ]
 
 SCHEMA_VERSION = 1
@@ -57,6 +60,22 @@ _CHILD_SCHEMAS: dict[tuple[str, str], Schema] = {
     for record_type, collections in CHILD_COLLECTIONS.items()
     for collection in collections
 }
+
+
+def value_label(record_type: str, field: str, value: Any) -> str:
+    """How a stored value reads on a screen: a vocabulary code becomes its Chinese label."""
+    schema = _SCHEMAS.get(record_type)
+    declared = schema.fields.get(field) if schema is not None else None
+    vocabulary = declared.metadata.get("vocabulary") if declared is not None else None
+    if vocabulary is not None and value in set(vocabulary):
+        return label(vocabulary(value))
+    if isinstance(value, bool):
+        return text("value.yes") if value else text("value.no")
+    if value is None:
+        return text("value.none")
+    if isinstance(value, (list, dict)):
+        return canonical.encode(value).decode("utf-8")
+    return str(value)
 
 
 def validate_record(record_type: str, data: dict) -> dict:

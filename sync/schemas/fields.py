@@ -244,7 +244,7 @@ def choice(vocabulary: type[StrEnum], *, optional: bool = False) -> Text:
         if value not in codes:
             raise _fail("invalid_choice", vocabulary=name)
 
-    return Text(validate=check, **_presence(optional))
+    return Text(validate=check, metadata={"vocabulary": vocabulary}, **_presence(optional))
 
 
 def iso_datetime(*, optional: bool = False) -> Text:

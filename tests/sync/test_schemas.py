@@ -21,6 +21,7 @@ from sync.schemas import (
     validate_changes,
     validate_child,
     validate_record,
+    value_label,
 )
 from sync.schemas.fields import List, Object
 from sync.schemas.visit import Visit
@@ -721,3 +722,15 @@ def test_escalation_levels_are_ordered_by_the_ladder_not_the_alphabet():
     assert EscalationLevel.grid < EscalationLevel.community
     assert "street" < EscalationLevel.district  # noqa: SIM300 (a plain code on the left)
     assert EscalationLevel.street.rank == 2
+
+
+class TestValueLabels:
+    def test_a_vocabulary_code_reads_as_its_chinese_label(self):
+        assert value_label("dispute", "status", "mediating") == "调解中"
+        assert value_label("dispute", "escalation_level", "street") == "街道"
+
+    def test_free_text_reads_as_itself(self):
+        assert value_label("dispute", "description", "楼上漏水") == "楼上漏水"
+
+    def test_an_unknown_code_from_a_newer_app_reads_as_the_code(self):
+        assert value_label("dispute", "status", "archived") == "archived"
