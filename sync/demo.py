@@ -33,6 +33,11 @@ CASE = {
     "mediation_notes": [],
 }
 
+WORKER_SAYS = "402卫生间防水层老化漏水，双方同意先请物业查看。"
+MEDIATOR_SAYS = "漏水系402装修破坏防水层所致。"
+AGREEMENT = "诚心劝说，刘志强同意赔偿维修费"
+OFFICE_DECIDES = "402装修破坏防水层漏水；刘志强同意赔偿维修费。"
+
 
 def main() -> None:
     time = SimulatedTime()
@@ -48,14 +53,13 @@ def main() -> None:
         sync_all(tablets, central, time)
 
         say("demo.offline")
-        worker.writer.update(case_id, {"description": "402卫生间防水层老化漏水，双方同意先请物业查看。"})
+        worker.writer.update(case_id, {"description": WORKER_SAYS})
         worker.writer.update(case_id, {"status": "mediating"})
         worker.writer.add(case_id, "mediation_notes", note("耐心听取双方意见", "王芳", "listen"))
         time.advance(600_000)
-        mediator.writer.update(case_id, {"description": "漏水系402装修破坏防水层所致。"})
+        mediator.writer.update(case_id, {"description": MEDIATOR_SAYS})
         mediator.writer.update(case_id, {"risk_colour": "red", "status": "resolved"})
-        mediator.writer.add(case_id, "mediation_notes", note("诚心劝说，刘志强同意赔偿维修费", "李明",
-                                                           "persuade"))
+        mediator.writer.add(case_id, "mediation_notes", note(AGREEMENT, "李明", "persuade"))
         office.writer.update(case_id, {"escalation_level": "community"})
 
         say("demo.sync")
@@ -65,7 +69,7 @@ def main() -> None:
         say("demo.converged" if same else "demo.diverged")
 
         say("demo.settle")
-        office.writer.resolve(case_id, "description", "402装修破坏防水层漏水；刘志强同意赔偿维修费。")
+        office.writer.resolve(case_id, "description", OFFICE_DECIDES)
         office.writer.resolve(case_id, "status", "resolved")
         sync_all(tablets, central, time)
         show_case(central, case_id)
