@@ -34,6 +34,14 @@ def decode(data: bytes | str) -> Any:
     return orjson.loads(data)
 
 
+def decode_object(data: bytes | str) -> dict[str, Any]:
+    """Parse JSON text that must be an object; ValueError says what it was instead."""
+    value = decode(data)
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
 def digest(value: Any) -> str:
     """SHA-256 of the canonical encoding, as lower-case hex."""
     return hashlib.sha256(encode(value)).hexdigest()

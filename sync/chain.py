@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sync import canonical
+from sync.coded_error import CodedError
 from sync.operation import OPERATION_CODES, Operation, OperationInvalid
 from sync.signing import DeviceKey, PublicKey
 
@@ -25,15 +26,13 @@ CHAIN_CODES = OPERATION_CODES | {
 """Stable codes of `ChainBroken`; the catalogue's ``sync.<code>`` says them in Chinese."""
 
 
-class ChainBroken(ValueError):
-    """A batch that does not verify. `code` is stable; `seq` is the first bad position."""
+class ChainBroken(CodedError):
+    """A batch that does not verify. `seq` is the first bad position, where known."""
+
+    CODES = CHAIN_CODES
 
     def __init__(self, code: str, detail: str, seq: int | None = None) -> None:
-        if code not in CHAIN_CODES:
-            raise ValueError(f"unknown chain error code {code!r}")
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
+        super().__init__(code, detail)
         self.seq = seq
 
 
@@ -118,11 +117,9 @@ class Batch:
         """Parse the hand-over form; malformed lines are refused with the line's position."""
         head_line, *op_lines = data.split(b"\n")
         try:
-            head_json = canonical.decode(head_line)
+            head_json = canonical.decode_object(head_line)
         except ValueError as exc:
-            raise ChainBroken("head_malformed", f"chain head is not JSON: {exc}") from exc
-        if not isinstance(head_json, dict):
-            raise ChainBroken("head_malformed", "chain head is not a JSON object")
+            raise ChainBroken("head_malformed", f"chain head: {exc}") from exc
         ops = []
         for position, line in enumerate(op_lines):
             try:

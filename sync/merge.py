@@ -108,56 +108,80 @@ class RegisterRule:
         return Settled(shown.value, "concurrent_values" if len(distinct) > 1 else None)
 
 
-class WorkflowRule:
-    kind = "workflow"
+class _OneWayRule:
+    """A field whose value only moves one way, unless someone allowed to overrides it.
+
+    A new version is judged against its base (what its author saw): a move the right way is
+    applied; a move back is applied only as an authorised `override`; anything else is kept
+    at the base value and flagged for review.
+    """
+
+    refused_flag = ""
+
+    def base_of(self, seen: list[Any]) -> Any:
+        raise NotImplementedError
+
+    def allows(self, base: Any, requested: Any) -> bool:
+        raise NotImplementedError
 
     def judge(self, op: Operation, requested: Any, bases: Iterable[Any]) -> Judgement:
-        known = list(bases)
-        if not known:
+        requested = as_code(requested)
+        seen = list(bases)
+        if not seen:
             return Judgement(requested)
-        base = workflow.furthest_statuses(known)[0]
-        if workflow.is_forward(base, requested):
+        base = self.base_of(seen)
+        if self.allows(base, requested):
             return Judgement(requested)
-        if op.kind is OpKind.OVERRIDE:
-            if workflow.may_override(op.author.role):
-                return Judgement(requested)
-            return Judgement(base, "override_unauthorised", requested)
-        return Judgement(base, "status_backward", requested)
+        if op.kind is not OpKind.OVERRIDE:
+            return Judgement(base, self.refused_flag, requested)
+        if workflow.may_override(op.author.role):
+            return Judgement(requested)
+        return Judgement(base, "override_unauthorised", requested)
+
+
+class WorkflowRule(_OneWayRule):
+    kind = "workflow"
+    refused_flag = "status_backward"
+
+    def base_of(self, seen: list[Any]) -> Any:
+        return workflow.furthest_statuses(seen)[0]
+
+    def allows(self, base: Any, requested: Any) -> bool:
+        return workflow.is_forward(base, requested)
 
     def settle(self, frontier: Iterable[Version]) -> Settled:
         versions = list(frontier)
         furthest = workflow.furthest_statuses(v.value for v in versions)
-        shown = furthest[0]
         conflict = "status_incomparable" if len(furthest) > 1 else None
-        review = tuple(
-            v for v in versions if v.flag is not None or v.value not in furthest
-        )
-        return Settled(shown, conflict, review)
+        review = tuple(v for v in versions if v.flag is not None or v.value not in furthest)
+        return Settled(furthest[0], conflict, review)
 
 
-class EscalationRule:
+class EscalationRule(_OneWayRule):
     kind = "escalation"
+    refused_flag = "escalation_lowering_refused"
 
-    def judge(self, op: Operation, requested: Any, bases: Iterable[Any]) -> Judgement:
-        known = list(bases)
-        if not known:
-            return Judgement(requested)
-        base = max(known, key=workflow.escalation_rank)
-        rank = workflow.escalation_rank
-        if rank(requested) >= rank(base):
-            return Judgement(requested)
-        if op.kind is OpKind.OVERRIDE:
-            if workflow.may_override(op.author.role):
-                return Judgement(requested)
-            return Judgement(base, "override_unauthorised", requested)
-        return Judgement(base, "escalation_lowering_refused", requested)
+    def base_of(self, seen: list[Any]) -> Any:
+        return _highest(seen)
+
+    def allows(self, base: Any, requested: Any) -> bool:
+        return workflow.escalation_rank(requested) >= workflow.escalation_rank(base)
 
     def settle(self, frontier: Iterable[Version]) -> Settled:
         versions = list(frontier)
-        shown = max((v.value for v in versions), key=lambda level: (workflow.escalation_rank(
-            level), level))
+        shown = _highest([v.value for v in versions])
         review = tuple(v for v in versions if v.flag is not None or v.value != shown)
         return Settled(shown, None, review)
+
+
+def as_code(value: Any) -> str:
+    """Codes are strings; any other JSON a broken app sent becomes a code no rule knows
+    (its canonical text), so ordering never fails and the odd value stays visible."""
+    return value if isinstance(value, str) else canonical.encode(value).decode("utf-8")
+
+
+def _highest(levels: list[Any]) -> Any:
+    return max(levels, key=lambda level: (workflow.escalation_rank(level), level))
 
 
 REGISTER = RegisterRule()

@@ -16,6 +16,7 @@ from typing import Any
 
 from sync import canonical
 from sync.clock import Timestamp
+from sync.coded_error import CodedError
 
 OP_FORMAT = 1
 """Version of the operation envelope itself (not of the record schemas)."""
@@ -40,18 +41,10 @@ OPERATION_CODES = frozenset({"op_altered", "op_format", "op_malformed"})
 """Stable codes of `OperationInvalid`; the catalogue's ``sync.<code>`` says them in Chinese."""
 
 
-class OperationInvalid(ValueError):
-    """An operation envelope that is malformed or whose id does not match its content.
+class OperationInvalid(CodedError):
+    """An operation envelope that is malformed or whose id does not match its content."""
 
-    `code` is stable (the API and the catalogue key on it); `detail` is for engineers' logs.
-    """
-
-    def __init__(self, code: str, detail: str) -> None:
-        if code not in OPERATION_CODES:
-            raise ValueError(f"unknown operation error code {code!r}")
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
+    CODES = OPERATION_CODES
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,11 +135,9 @@ class Operation:
         whichever way it travelled.
         """
         try:
-            data = canonical.decode(body)
+            data = canonical.decode_object(body)
         except ValueError as exc:
-            raise OperationInvalid("op_malformed", f"not JSON: {exc}") from exc
-        if not isinstance(data, dict):
-            raise OperationInvalid("op_malformed", "an operation is a JSON object")
+            raise OperationInvalid("op_malformed", str(exc)) from exc
         op = cls._parse(data, body)
         if canonical.encode(data) != body:
             raise OperationInvalid("op_malformed", "operation bytes are not in canonical form")

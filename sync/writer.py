@@ -14,6 +14,7 @@ from typing import Any
 from sync import workflow
 from sync.chain import Batch, DeviceChain
 from sync.clock import HybridClock, wall_ms
+from sync.coded_error import CodedError
 from sync.ids import new_id
 from sync.operation import Author, Operation, OpKind
 from sync.replica import ApplyReport, Replica
@@ -27,15 +28,10 @@ EDIT_CODES = frozenset({
 """Stable codes of `EditRefused`; the catalogue's ``edit.<code>`` says them in Chinese."""
 
 
-class EditRefused(ValueError):
-    """An edit this device must not make. `code` is stable, for the catalogue and the API."""
+class EditRefused(CodedError):
+    """An edit this device must not make."""
 
-    def __init__(self, code: str, detail: str) -> None:
-        if code not in EDIT_CODES:
-            raise ValueError(f"unknown edit refusal code {code!r}")
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
+    CODES = EDIT_CODES
 
 
 class RecordWriter:
