@@ -1,0 +1,25 @@
+"""The HTTP API (`/api/v1`): enrolment, signed sync, and its OpenAPI description."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, jsonify
+
+from server.api.errors import register_error_handlers
+
+health = Blueprint("health", __name__, url_prefix="/api/v1")
+
+
+@health.get("/health")
+def health_check():  # type: ignore[no-untyped-def]
+    """Liveness for load balancers and tests: answers without touching the database."""
+    return jsonify({"status": "ok"})
+
+
+def register_api(app: Flask) -> None:
+    from server.api.enrol import enrol
+    from server.api.sync import sync
+
+    register_error_handlers(app)
+    app.register_blueprint(health)
+    app.register_blueprint(enrol)
+    app.register_blueprint(sync)

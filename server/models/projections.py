@@ -1,0 +1,83 @@
+"""Current-state tables: projections of the ledger, rebuilt exactly by `rebuild-projections`.
+
+`RecordProjection` holds each record's merged state (the `sync` merge rules' own form);
+the four ledgers (民情台账, 一周一排查, 矛盾纠纷台账, 巡防台账) hold the columns the office
+filters on. None of these is a source of truth: the ledger is.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+
+
+class RecordProjection(db.Model):
+    __tablename__ = "record_projections"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(String(20), index=True)
+    street_id: Mapped[str] = mapped_column(String(64), index=True)
+    community_id: Mapped[str] = mapped_column(String(64), index=True)
+    grid_id: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    open_conflicts: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_position: Mapped[int] = mapped_column(Integer)
+
+
+class _Row:
+    """Columns every ledger row has."""
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    grid_id: Mapped[str] = mapped_column(String(64), index=True)
+    community_id: Mapped[str] = mapped_column(String(64), index=True)
+    street_id: Mapped[str] = mapped_column(String(64), index=True)
+    author_id: Mapped[str] = mapped_column(String(64), index=True)
+    open_conflicts: Mapped[bool] = mapped_column(Boolean, default=False)
+    retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+    values: Mapped[str] = mapped_column(Text)
+    """The record's values as shown (JSON), for pages that print the whole record."""
+
+
+class VisitLedger(_Row, db.Model):
+    """民情台账."""
+
+    __tablename__ = "visit_ledger"
+    household_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    visit_kind: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    visited_at: Mapped[str | None] = mapped_column(String(40), index=True, nullable=True)
+    request_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ScreeningLedger(_Row, db.Model):
+    """一周一排查 ledger."""
+
+    __tablename__ = "screening_ledger"
+    iso_week: Mapped[str | None] = mapped_column(String(10), index=True, nullable=True)
+    scope: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    nothing_found: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    screened_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class DisputeLedger(_Row, db.Model):
+    """矛盾纠纷台账."""
+
+    __tablename__ = "dispute_ledger"
+    category: Mapped[str | None] = mapped_column(String(40), index=True, nullable=True)
+    status: Mapped[str | None] = mapped_column(String(40), index=True, nullable=True)
+    risk_colour: Mapped[str | None] = mapped_column(String(10), index=True, nullable=True)
+    escalation_level: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    opened_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    due_date: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+class PatrolLedger(_Row, db.Model):
+    """巡防台账."""
+
+    __tablename__ = "patrol_ledger"
+    team_kind: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    team_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    started_at: Mapped[str | None] = mapped_column(String(40), index=True, nullable=True)
+    ended_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    checkpoint_count: Mapped[int] = mapped_column(Integer, default=0)
