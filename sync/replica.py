@@ -70,20 +70,48 @@ class Replica:
             report.clock_skew = skew if skew.flagged else None
         return report
 
-    def apply(self, ops: Iterable[Operation]) -> ApplyReport:
-        """Apply whatever is causally ready, hold back the rest, all in one transaction."""
+    def apply(self, ops: Iterable[Operation], *, relayed: bool = False) -> ApplyReport:
+        """Apply whatever is causally ready, hold back the rest, all in one transaction.
+
+        `relayed` operations come from the server, filtered to this tablet's scope: the
+        server has verified their device chains, and the tablet sees only parts of them, so
+        only their parents must be here before they apply.
+        """
+        ops = list(ops)
+        relayed_ids = {op.id for op in ops} if relayed else set()
         if self._waiting is None:
             # First apply since opening: what was waiting in the store is re-examined once.
             stored = self.store.pending()
             self._waiting = Waiting(op.id for op in stored)
+            relayed_ids |= self.store.relayed_pending()
             ops = [*stored, *ops]
         try:
-            return _Application(self.store, self._waiting, self._recent).run(ops)
+            return _Application(self.store, self._waiting, self._recent, relayed_ids).run(ops)
         except BaseException:
             # The store rolled back: forget what memory holds and rebuild it from the store.
             self._waiting = None
             self._recent = RecentStates()
             raise
+
+    def adopt_snapshot(self, snapshot: Iterable[dict[str, Any]]) -> int:
+        """Take records' merged states from the server's snapshot of this tablet's scope.
+
+        A new tablet starts from the merged records instead of replaying their history. A
+        record this tablet already holds is replaced only when the server's state contains
+        every operation the local one does. Returns how many records were taken.
+        """
+        items = {item["id"]: item["state"] for item in snapshot}
+        local = self.store.load_states(items)
+        taken: dict[str, dict[str, Any]] = {}
+        for rid, state in items.items():
+            mine = local.get(rid)
+            if mine is None or set(state["ops"]) >= set(mine["ops"]):
+                taken[rid] = state
+        attention = {rid: RecordState(state).needs_attention() for rid, state in taken.items()}
+        known = {op_id for state in taken.values() for op_id in state["ops"]}
+        self.store.adopt(taken, attention, known)
+        self._recent = RecentStates()
+        return len(taken)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -194,10 +222,13 @@ class Waiting:
         self.by_dependency: dict[str, list[Operation]] = defaultdict(list)
         self.ids: set[str] = set()
         self.stored: set[str] = set(stored)
+        self.relayed: set[str] = set()
 
-    def hold(self, op: Operation, dependency: str) -> None:
+    def hold(self, op: Operation, dependency: str, *, relayed: bool) -> None:
         self.by_dependency[dependency].append(op)
         self.ids.add(op.id)
+        if relayed:
+            self.relayed.add(op.id)
 
     def release(self, dependency: str) -> list[Operation]:
         released = self.by_dependency.pop(dependency, [])
@@ -208,8 +239,10 @@ class Waiting:
 class _Application:
     """One run of `Replica.apply`: the causal scheduling of a set of operations."""
 
-    def __init__(self, store: Store, waiting: Waiting, recent: RecentStates) -> None:
+    def __init__(self, store: Store, waiting: Waiting, recent: RecentStates,
+                 relayed_ids: set[str]) -> None:
         self.store = store
+        self.relayed_ids = relayed_ids | waiting.relayed
         self.waiting = waiting
         self.recent = recent
         self.commit = Commit()
@@ -240,7 +273,7 @@ class _Application:
                 self._apply(op)
                 queue.extend(self.waiting.release(op.id))
             elif blocker.startswith("wait:"):
-                self.waiting.hold(op, blocker[5:])
+                self.waiting.hold(op, blocker[5:], relayed=op.id in self.relayed_ids)
                 held.append(op)
             else:
                 self.commit.quarantined.append((op, blocker))
@@ -280,13 +313,14 @@ class _Application:
 
     def _blocker(self, op: Operation) -> str | None:
         """None when `op` can be applied now; "wait:<id>" or a quarantine code otherwise."""
-        seq, head = self._head(op.device_id)
-        if op.seq <= seq:
-            return "chain_forked"
-        if op.seq > seq + 1:
-            return f"wait:{op.prev}"
-        if op.prev != head:
-            return "chain_forked"
+        if op.id not in self.relayed_ids:
+            seq, head = self._head(op.device_id)
+            if op.seq <= seq:
+                return "chain_forked"
+            if op.seq > seq + 1:
+                return f"wait:{op.prev}"
+            if op.prev != head:
+                return "chain_forked"
         for parent in op.parents:
             if not self._is_applied(parent):
                 return f"wait:{parent}"
@@ -303,9 +337,13 @@ class _Application:
             state = self.states[op.record_id] = RecordState.empty(op.record_id, op.record_type)
         state.apply(op)
         self.known.add(op.id)
-        self.heads[op.device_id] = (op.seq, op.id)
         self.commit.applied.append(op)
-        self.commit.device_heads[op.device_id] = (op.seq, op.id)
+        if op.id in self.relayed_ids:
+            self.commit.relayed.add(op.id)
+            self.waiting.relayed.discard(op.id)
+        else:
+            self.heads[op.device_id] = (op.seq, op.id)
+            self.commit.device_heads[op.device_id] = (op.seq, op.id)
         self.commit.states[op.record_id] = state.data
         self.report.applied.append(op.id)
         self.report.latest = max(self.report.latest, op.hlc)
@@ -318,6 +356,7 @@ class _Application:
         stored.difference_update(self.commit.pending_removed)
         still = list({op.id: op for op in held if op.id in self.waiting.ids}.values())
         self.commit.pending_added = [op for op in still if op.id not in stored]
+        self.commit.relayed.update(op.id for op in still if op.id in self.waiting.relayed)
         stored.update(op.id for op in self.commit.pending_added)
         self.report.waiting = [op.id for op in still]
         for rid in self.commit.states:

@@ -24,6 +24,8 @@ class Commit:
     pending_added: list[Operation] = field(default_factory=list)
     pending_removed: list[str] = field(default_factory=list)
     quarantined: list[tuple[Operation, str]] = field(default_factory=list)
+    relayed: set[str] = field(default_factory=set)
+    """Ids (applied or pending) of operations relayed by the server: no place in a chain."""
 
 
 class Store(Protocol):
@@ -40,10 +42,18 @@ class Store(Protocol):
     def pending(self) -> list[Operation]:
         """Operations received but waiting for a predecessor or a parent."""
 
+    def relayed_pending(self) -> set[str]:
+        """Ids among the pending operations that were relayed by the server."""
+
     def quarantined(self) -> list[tuple[Operation, str]]: ...
 
     def commit(self, commit: Commit) -> None:
         """Write one apply's changes, all or nothing."""
+
+    def adopt(self, states: dict[str, dict[str, Any]], attention: dict[str, bool],
+              known: Iterable[str]) -> None:
+        """Take records' merged states from a snapshot, and the ids of the operations they
+        already contain (so later operations based on them are causally ready)."""
 
     def ops_since(self, cursor: int, limit: int) -> tuple[list[Operation], int]:
         """Applied operations after `cursor`, in apply order, and the next cursor."""

@@ -20,6 +20,8 @@ class MemoryStore:
         self._attention: dict[str, bool] = {}
         self._pending: dict[str, Operation] = {}
         self._quarantine: list[tuple[Operation, str]] = []
+        self._known: set[str] = set()
+        self._relayed_pending: set[str] = set()
 
     def device_head(self, device_id: str) -> tuple[int, str]:
         chain = self._chains.get(device_id)
@@ -30,7 +32,7 @@ class MemoryStore:
         return chain[seq - 1] if 0 < seq <= len(chain) else None
 
     def known_ids(self, op_ids: Iterable[str]) -> set[str]:
-        return {op_id for op_id in op_ids if op_id in self._by_id}
+        return {op_id for op_id in op_ids if op_id in self._by_id or op_id in self._known}
 
     def load_states(self, record_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         return {
@@ -40,6 +42,9 @@ class MemoryStore:
     def pending(self) -> list[Operation]:
         return list(self._pending.values())
 
+    def relayed_pending(self) -> set[str]:
+        return set(self._relayed_pending)
+
     def quarantined(self) -> list[tuple[Operation, str]]:
         return list(self._quarantine)
 
@@ -47,14 +52,25 @@ class MemoryStore:
         for op in commit.applied:
             self._log.append(op)
             self._by_id[op.id] = op
-            self._chains.setdefault(op.device_id, []).append(op.id)
+            if op.id not in commit.relayed:
+                self._chains.setdefault(op.device_id, []).append(op.id)
             self._by_record.setdefault(op.record_id, []).append(op)
         self._states.update(copy.deepcopy(commit.states))
         self._attention.update(commit.attention)
         for op_id in commit.pending_removed:
             self._pending.pop(op_id, None)
+            self._relayed_pending.discard(op_id)
         self._pending.update((op.id, op) for op in commit.pending_added)
+        self._relayed_pending.update(
+            op.id for op in commit.pending_added if op.id in commit.relayed
+        )
         self._quarantine.extend(commit.quarantined)
+
+    def adopt(self, states: dict[str, dict[str, Any]], attention: dict[str, bool],
+              known: Iterable[str]) -> None:
+        self._states.update(copy.deepcopy(states))
+        self._attention.update(attention)
+        self._known.update(known)
 
     def ops_since(self, cursor: int, limit: int) -> tuple[list[Operation], int]:
         ops = self._log[cursor : cursor + limit]

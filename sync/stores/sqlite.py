@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS ops (
     record TEXT NOT NULL,
     body BLOB NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS ops_chain ON ops (device, seq);
+CREATE INDEX IF NOT EXISTS ops_chain ON ops (device, seq);
 CREATE INDEX IF NOT EXISTS ops_record ON ops (record);
 CREATE TABLE IF NOT EXISTS records (
     id TEXT PRIMARY KEY,
@@ -41,7 +41,12 @@ CREATE TABLE IF NOT EXISTS devices (
     seq INTEGER NOT NULL,
     head TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS pending (id TEXT PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS pending (
+    id TEXT PRIMARY KEY,
+    body BLOB NOT NULL,
+    relayed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS known_ops (id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS quarantine (
     id TEXT NOT NULL,
     code TEXT NOT NULL,
@@ -85,7 +90,10 @@ class SQLiteStore:
         known: set[str] = set()
         for chunk in _chunks(set(op_ids)):
             marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(f"SELECT id FROM ops WHERE id IN ({marks})", chunk)
+            rows = self._db.execute(
+                f"SELECT id FROM ops WHERE id IN ({marks}) "
+                f"UNION SELECT id FROM known_ops WHERE id IN ({marks})", chunk + chunk
+            )
             known.update(row[0] for row in rows)
         return known
 
@@ -100,6 +108,9 @@ class SQLiteStore:
     def pending(self) -> list[Operation]:
         rows = self._db.execute("SELECT body FROM pending")
         return [Operation.from_body(body) for (body,) in rows]
+
+    def relayed_pending(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT id FROM pending WHERE relayed = 1")}
 
     def quarantined(self) -> list[tuple[Operation, str]]:
         rows = self._db.execute("SELECT body, code FROM quarantine ORDER BY rowid")
@@ -129,13 +140,30 @@ class SQLiteStore:
                 "DELETE FROM pending WHERE id = ?", [(i,) for i in commit.pending_removed]
             )
             db.executemany(
-                "INSERT OR IGNORE INTO pending (id, body) VALUES (?, ?)",
-                [(op.id, op.body) for op in commit.pending_added],
+                "INSERT OR IGNORE INTO pending (id, body, relayed) VALUES (?, ?, ?)",
+                [(op.id, op.body, int(op.id in commit.relayed)) for op in commit.pending_added],
             )
             db.executemany(
                 "INSERT OR IGNORE INTO quarantine (id, code, body) VALUES (?, ?, ?)",
                 [(op.id, code, op.body) for op, code in commit.quarantined],
             )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def adopt(self, states: dict[str, dict[str, Any]], attention: dict[str, bool],
+              known: Iterable[str]) -> None:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(
+                "INSERT OR REPLACE INTO records (id, type, attention, state) VALUES (?, ?, ?, ?)",
+                [(rid, state["type"], int(attention.get(rid, False)), orjson.dumps(state))
+                 for rid, state in states.items()],
+            )
+            db.executemany("INSERT OR IGNORE INTO known_ops (id) VALUES (?)",
+                           [(op_id,) for op_id in known])
         except BaseException:
             db.execute("ROLLBACK")
             raise

@@ -111,3 +111,62 @@ class TestDurability:
         hand_over(ops, on_disk)
         assert on_disk.record(case_id) == worker.replica.record(case_id)
         assert on_disk.digest() == worker.replica.digest()
+
+
+class TestRelayedFromTheServer:
+    """A tablet pulls only its scope: parts of other devices' chains, vetted by the server."""
+
+    @pytest.fixture
+    def two_records(self, tablet):
+        worker = tablet("worker")
+        other = worker.writer.create("patrol", patrol_example())
+        case_id = worker.writer.create("dispute", dispute_example())
+        worker.writer.update(case_id, {"risk_colour": "red"})
+        in_scope = [op for op in worker.all_ops() if op.record_id == case_id]
+        return worker, case_id, other, in_scope
+
+    def test_relayed_operations_need_only_their_parents(self, two_records, store_factory):
+        worker, case_id, _, in_scope = two_records
+        replica = Replica(store_factory())
+        report = replica.apply(in_scope, relayed=True)
+        assert len(report.applied) == 2
+        assert replica.record(case_id) == worker.replica.record(case_id)
+
+    def test_the_same_operations_unrelayed_wait_for_the_rest_of_the_chain(self, two_records):
+        _, _, _, in_scope = two_records
+        replica = Replica()
+        assert replica.apply(in_scope).applied == []
+
+    def test_a_relayed_operation_waiting_for_its_parent_survives_a_restart(self, two_records,
+                                                                           tmp_path):
+        worker, case_id, _, in_scope = two_records
+        path = tmp_path / "tablet.sqlite3"
+        first = SQLiteStore(path)
+        Replica(first).apply(in_scope[1:], relayed=True)
+        first.close()
+        reopened = Replica(SQLiteStore(path))
+        reopened.apply(in_scope[:1], relayed=True)
+        assert reopened.record(case_id) == worker.replica.record(case_id)
+
+
+class TestSnapshots:
+    """A new tablet starts from merged records, not from their history."""
+
+    def test_later_operations_apply_on_a_snapshot(self, tablet, store_factory):
+        office = tablet("office", role="community_staff")
+        case_id = office.writer.create("dispute", dispute_example())
+        office.writer.update(case_id, {"risk_colour": "red"})
+        replica = Replica(store_factory())
+        replica.adopt_snapshot([{"id": case_id, "state": office.replica.state(case_id).data}])
+        later = office.writer.update(case_id, {"status": "mediating"})
+        report = replica.apply([later], relayed=True)
+        assert report.applied == [later.id]
+        assert replica.record(case_id) == office.replica.record(case_id)
+
+    def test_a_snapshot_missing_local_edits_does_not_replace_the_record(self, tablet):
+        worker = tablet("worker")
+        case_id = worker.writer.create("dispute", dispute_example())
+        stale = worker.replica.state(case_id).data
+        worker.writer.update(case_id, {"risk_colour": "red"})
+        assert worker.replica.adopt_snapshot([{"id": case_id, "state": stale}]) == 0
+        assert worker.replica.record(case_id)["values"]["risk_colour"] == "red"
