@@ -2,6 +2,61 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+
+from server.api.errors import ApiError
+from server.extensions import db
+from server.models import Worker
+from server.services.enrolment import DEVICE_NAME_MAX
+from server.services.enrolment import enrol as enrol_with_code
 
 enrol = Blueprint("enrol", __name__, url_prefix="/api/v1")
+
+_REQUIRED = ("code", "public_key")
+
+
+@enrol.post("/enrol")
+def enrol_device():  # type: ignore[no-untyped-def]
+    """Enrol a tablet (docs/api.md, "Enrolment"): 201 with its device id, worker and scope."""
+    code, public_key, device_name = _read_body()
+    device = enrol_with_code(code, public_key, device_name)
+    g.device_id = device.id
+    worker = db.session.get(Worker, device.worker_id)
+    if worker is None:  # enrol() checked the worker; rows are never deleted
+        raise ApiError(404, "enrolment_code_invalid")
+    body = {
+        "device_id": device.id,
+        "worker": {"id": worker.id, "name": worker.name, "role": worker.role},
+        "scope": {"street_id": worker.street_id, "community_id": worker.community_id,
+                  "grid_id": worker.grid_id, "team_id": worker.team_id},
+        "server_key": _server_key(),
+    }
+    return jsonify(body), 201
+
+
+def _read_body() -> tuple[str, str, str]:
+    """(code, public_key, device_name) from the JSON body; 400 bad_request names the fields."""
+    body: Any = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", details={"fields": list(_REQUIRED)})
+    bad = [name for name in _REQUIRED
+           if not isinstance(body.get(name), str) or not body[name].strip()]
+    device_name = body.get("device_name", "")
+    if device_name is None:
+        device_name = ""
+    if not isinstance(device_name, str) or len(device_name.strip()) > DEVICE_NAME_MAX:
+        bad.append("device_name")
+    if bad:
+        raise ApiError(400, "bad_request", details={"fields": bad})
+    return body["code"], body["public_key"].strip(), device_name.strip()
+
+
+def _server_key() -> dict[str, str] | None:
+    """The server's signing key, so the tablet can check signed tree heads from now on."""
+    try:
+        from server.services.server_key import current_server_key
+    except ImportError:
+        return None
+    return current_server_key().to_json()

@@ -1,8 +1,16 @@
-"""Signed sync: push a device's chain, pull what changed in its scope."""
+"""Signed sync: push a device's chain, pull what changed in its scope, ask for the mark."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import gzip
+
+import orjson
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from server.api.errors import ApiError
+from server.services.pull import pull_page
+from server.services.push import WIRE_TYPE, inflate, parse_batch, receive_push
+from server.services.request_auth import authenticate
 
 sync = Blueprint("sync", __name__, url_prefix="/api/v1/sync")
 
@@ -10,9 +18,41 @@ sync = Blueprint("sync", __name__, url_prefix="/api/v1/sync")
 @sync.get("/mark")
 def acknowledged_mark():  # type: ignore[no-untyped-def]
     """Where this device's chain stands on the server: push resumes from here."""
-    from flask import jsonify
-
-    from server.services.request_auth import authenticate
-
     device = authenticate()
     return jsonify({"acknowledged": {"seq": device.acked_seq, "head": device.acked_head}})
+
+
+@sync.post("/push")
+def push():  # type: ignore[no-untyped-def]
+    device = authenticate()
+    if request.mimetype != WIRE_TYPE:
+        raise ApiError(415, "unsupported_media_type", {"expected": WIRE_TYPE})
+    config = current_app.config
+    data = inflate(request.get_data(cache=True), request.headers.get("Content-Encoding", ""),
+                   config["MINQING_MAX_INFLATED_BYTES"])
+    batch = parse_batch(data, config["MINQING_MAX_OPS_PER_PUSH"])
+    result = receive_push(device, batch)
+    return jsonify(result.to_json())
+
+
+@sync.get("/pull")
+def pull():  # type: ignore[no-untyped-def]
+    device = authenticate()
+    try:
+        limit = int(request.args.get("limit", current_app.config["MINQING_PULL_PAGE_SIZE"]))
+    except ValueError as exc:
+        raise ApiError(400, "bad_request", {"limit": request.args.get("limit")}) from exc
+    limit = max(1, min(limit, current_app.config["MINQING_PULL_PAGE_SIZE"] * 4))
+    page = pull_page(device, request.args.get("cursor"), limit)
+    return _json(page)
+
+
+def _json(payload: object) -> Response:
+    """JSON, gzipped when the client accepts it (tablets pull over slow mobile networks)."""
+    body = orjson.dumps(payload)
+    response = Response(body, mimetype="application/json")
+    if "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > 512:
+        response.set_data(gzip.compress(body, compresslevel=6))
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    return response

@@ -1,7 +1,45 @@
-"""`flask` commands: ledger."""
+"""`flask verify-ledger` and `flask rebuild-projections`: the ledger's integrity tools."""
 
 from __future__ import annotations
 
-import click
+import sys
 
-ledger_commands: list[click.Command] = []
+import click
+import orjson
+
+from server.services.ledger_verify import verify_ledger
+from server.services.projections import rebuild
+from sync.catalogue import text
+
+
+@click.command("verify-ledger")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def verify_ledger_command(as_json: bool) -> None:
+    """Re-check every entry hash, chain, tree head and signature; name the first break."""
+    result = verify_ledger()
+    if as_json:
+        click.echo(orjson.dumps({
+            "ok": result.ok, "entries": result.entries, "tree_heads": result.tree_heads,
+            "device_heads": result.device_heads,
+            "problems": [p.to_json() for p in result.problems],
+        }).decode())
+    elif result.ok:
+        click.echo(text("ledger.verified", entries=result.entries, heads=result.tree_heads,
+                        device_heads=result.device_heads))
+    else:
+        problem = result.first_problem
+        assert problem is not None
+        click.echo(text("ledger.broken", street=problem.street_id, position=problem.position,
+                        code=problem.code, detail=problem.detail))
+    if not result.ok:
+        sys.exit(1)
+
+
+@click.command("rebuild-projections")
+def rebuild_projections_command() -> None:
+    """Rebuild the current-state tables from the accepted ledger entries."""
+    built = rebuild()
+    click.echo(text("ledger.rebuilt", records=built))
+
+
+ledger_commands: list[click.Command] = [verify_ledger_command, rebuild_projections_command]

@@ -111,7 +111,7 @@ def start_server(env: dict[str, str], workers: int = 2) -> LiveServer:
         try:
             if requests.get(f"{url}/api/v1/health", timeout=1).ok:
                 return LiveServer(url, env, process)
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.1)
     process.kill()
     raise RuntimeError("server did not start")

@@ -1,0 +1,121 @@
+"""Appending to a street's ledger: hash-linked entries, a Merkle tree, signed tree heads.
+
+Each street's ledger is locked on its own row (`SELECT ... FOR UPDATE` on PostgreSQL), so
+pushes in different streets never wait on each other. An entry's hash is the RFC 6962 leaf
+hash of its canonical leaf, which includes the previous entry's hash.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from server.database import is_postgres
+from server.extensions import db
+from server.models import LedgerEntry, StreetLedger, TreeHead
+from server.services.server_key import current_server_key
+from sync import canonical
+from sync.clock import wall_ms
+from sync.merkle import CompactRange, leaf_hash
+from sync.operation import Operation
+
+
+def entry_leaf(entry: LedgerEntry) -> bytes:
+    """The bytes an entry's hash covers: everything that says what was received and judged."""
+    return canonical.encode({
+        "street": entry.street_id,
+        "position": entry.position,
+        "op": entry.op_id,
+        "device": entry.device_id,
+        "seq": entry.device_seq,
+        "verdict": entry.verdict,
+        "reason": entry.reason,
+        "received_at": entry.received_at,
+        "prev": entry.prev_hash,
+    })
+
+
+def tree_head_statement(street_id: str, size: int, root: str, signed_at: int) -> bytes:
+    return canonical.encode({"street": street_id, "size": size, "root": root, "at": signed_at})
+
+
+class StreetAppender:
+    """Holds one street's ledger locked for the length of a push and appends to it."""
+
+    def __init__(self, street_id: str) -> None:
+        self.row = _lock(street_id)
+        self.compact = CompactRange(json.loads(self.row.frontier))
+        self.appended = 0
+
+    def append(self, op: Operation, *, verdict: str, reason: dict[str, Any] | None,
+               community_id: str | None, grid_id: str | None, received_at: int) -> LedgerEntry:
+        row = self.row
+        entry = LedgerEntry(
+            street_id=row.street_id,
+            position=row.size + 1,
+            op_id=op.id,
+            device_id=op.device_id,
+            device_seq=op.seq,
+            record_id=op.record_id,
+            record_type=op.record_type,
+            community_id=community_id,
+            grid_id=grid_id,
+            verdict=verdict,
+            reason=canonical.encode(reason).decode("utf-8") if reason is not None else None,
+            received_at=received_at,
+            body=op.body,
+            prev_hash=row.last_hash,
+            entry_hash="",
+        )
+        entry.entry_hash = leaf_hash(entry_leaf(entry))
+        self.compact.append(entry.entry_hash)
+        row.size, row.last_hash = entry.position, entry.entry_hash
+        row.frontier = json.dumps(self.compact.to_json())
+        db.session.add(entry)
+        self.appended += 1
+        return entry
+
+    def sign_head(self) -> TreeHead:
+        """A signed statement of the ledger's size and root, issued at the end of a push."""
+        key = current_server_key()
+        signed_at = wall_ms()
+        root = self.compact.root()
+        statement = tree_head_statement(self.row.street_id, self.row.size, root, signed_at)
+        head = TreeHead(street_id=self.row.street_id, size=self.row.size, root=root,
+                        signed_at=signed_at, key_id=key.key_id,
+                        signature=key.key.sign(statement))
+        db.session.add(head)
+        return head
+
+
+def latest_tree_head(street_id: str) -> TreeHead | None:
+    return db.session.scalars(
+        select(TreeHead).where(TreeHead.street_id == street_id).order_by(TreeHead.id.desc())
+        .limit(1)
+    ).first()
+
+
+def tree_head_json(head: TreeHead) -> dict[str, Any]:
+    return {
+        "street_id": head.street_id,
+        "size": head.size,
+        "root": head.root,
+        "signed_at": head.signed_at,
+        "key_id": head.key_id,
+        "signature": head.signature.hex(),
+    }
+
+
+def _lock(street_id: str) -> StreetLedger:
+    """The street's ledger row, locked; made on the street's first push (race-free)."""
+    insert = postgresql.insert if is_postgres() else sqlite.insert
+    db.session.execute(
+        insert(StreetLedger)
+        .values(street_id=street_id, size=0, last_hash="", frontier="[]")
+        .on_conflict_do_nothing(index_elements=["street_id"])
+    )
+    query = select(StreetLedger).where(StreetLedger.street_id == street_id).with_for_update()
+    return db.session.scalars(query).one()

@@ -1,0 +1,151 @@
+"""The current-state tables, kept from the ledger and rebuilt from it exactly.
+
+A record's merged state is the `sync` merge rules' own `RecordState`, so the server shows
+what every tablet shows. The four ledgers (民情, 一周一排查, 矛盾纠纷, 巡防) copy out the columns
+the office filters on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from sqlalchemy import delete, select
+
+from server.extensions import db
+from server.models import (
+    DisputeLedger,
+    LedgerEntry,
+    PatrolLedger,
+    RecordProjection,
+    ScreeningLedger,
+    VisitLedger,
+)
+from server.services.scope import Place
+from sync.operation import Operation
+from sync.record_state import RecordState
+
+LEDGER_OF_TYPE = {
+    "visit": VisitLedger,
+    "screening": ScreeningLedger,
+    "dispute": DisputeLedger,
+    "patrol": PatrolLedger,
+}
+
+
+class Projector:
+    """Merges accepted operations into records' states and writes the tables once."""
+
+    def __init__(self, *, load_existing: bool = True) -> None:
+        self.load_existing = load_existing
+        self.states: dict[str, RecordState] = {}
+        self.places: dict[str, Place] = {}
+        self.positions: dict[str, int] = {}
+
+    def load(self, record_ids: Iterable[str]) -> None:
+        wanted = set(record_ids) - self.states.keys()
+        if not wanted or not self.load_existing:
+            return
+        rows = db.session.scalars(
+            select(RecordProjection).where(RecordProjection.id.in_(wanted))
+        )
+        for row in rows:
+            self.states[row.id] = RecordState(orjson.loads(row.state))
+            self.places[row.id] = Place(row.street_id, row.community_id, row.grid_id)
+
+    def place_of(self, record_id: str) -> Place | None:
+        self.load([record_id])
+        return self.places.get(record_id)
+
+    def state_of(self, record_id: str) -> RecordState | None:
+        self.load([record_id])
+        return self.states.get(record_id)
+
+    def apply(self, op: Operation, place: Place, position: int) -> None:
+        state = self.state_of(op.record_id)
+        if state is None:
+            state = self.states[op.record_id] = RecordState.empty(op.record_id, op.record_type)
+            self.places[op.record_id] = place
+        state.apply(op)
+        self.positions[op.record_id] = position
+
+    def write(self) -> None:
+        """Upsert every touched record's projection and its ledger row."""
+        for record_id, position in self.positions.items():
+            state, place = self.states[record_id], self.places[record_id]
+            view = state.view()
+            open_items = bool(view["conflicts"] or view["reviews"])
+            db.session.merge(RecordProjection(
+                id=record_id, type=state.record_type, street_id=place.street_id,
+                community_id=place.community_id, grid_id=place.grid_id,
+                state=orjson.dumps(state.data), open_conflicts=open_items,
+                retracted=bool(view["retracted"]), updated_position=position,
+            ))
+            ledger = LEDGER_OF_TYPE.get(state.record_type)
+            if ledger is not None:
+                db.session.merge(ledger(**_common(view, place, open_items),
+                                        **_columns(state.record_type, view["values"])))
+        self.positions.clear()
+
+
+def rebuild() -> int:
+    """Drop every projection and replay the accepted ledger entries. Returns records built."""
+    for table in (RecordProjection, *LEDGER_OF_TYPE.values()):
+        db.session.execute(delete(table))
+    projector = Projector(load_existing=False)
+    entries = db.session.execute(
+        select(LedgerEntry.body, LedgerEntry.position, LedgerEntry.street_id,
+               LedgerEntry.community_id, LedgerEntry.grid_id)
+        .where(LedgerEntry.verdict == "accepted")
+        .order_by(LedgerEntry.street_id, LedgerEntry.position)
+    )
+    for body, position, street_id, community_id, grid_id in entries:
+        place = Place(street_id, community_id or "", grid_id or "")
+        projector.apply(Operation.from_body(body), place, position)
+    built = len(projector.positions)
+    projector.write()
+    db.session.commit()
+    return built
+
+
+def _common(view: dict[str, Any], place: Place, open_items: bool) -> dict[str, Any]:
+    values = view["values"]
+    author = values.get("worker_id") or values.get("opened_by") or values.get("team_id") or ""
+    return {
+        "id": view["id"],
+        "grid_id": place.grid_id,
+        "community_id": place.community_id,
+        "street_id": place.street_id,
+        "author_id": str(author),
+        "open_conflicts": open_items,
+        "retracted": bool(view["retracted"]),
+        "values": json.dumps(values, ensure_ascii=False, sort_keys=True),
+    }
+
+
+def _text(values: dict[str, Any], name: str) -> str | None:
+    value = values.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _columns(record_type: str, values: dict[str, Any]) -> dict[str, Any]:
+    if record_type == "visit":
+        return {"household_id": _text(values, "household_id"),
+                "visit_kind": _text(values, "visit_kind"),
+                "visited_at": _text(values, "visited_at"),
+                "request_count": len(values.get("requests") or [])}
+    if record_type == "screening":
+        found = values.get("nothing_found")
+        return {"iso_week": _text(values, "iso_week"), "scope": _text(values, "scope"),
+                "nothing_found": found if isinstance(found, bool) else None,
+                "screened_at": _text(values, "screened_at")}
+    if record_type == "dispute":
+        return {"category": _text(values, "category"), "status": _text(values, "status"),
+                "risk_colour": _text(values, "risk_colour"),
+                "escalation_level": _text(values, "escalation_level"),
+                "opened_at": _text(values, "opened_at"), "due_date": _text(values, "due_date")}
+    return {"team_kind": _text(values, "team_kind"), "team_id": _text(values, "team_id"),
+            "started_at": _text(values, "started_at"), "ended_at": _text(values, "ended_at"),
+            "checkpoint_count": len(values.get("checkpoints") or [])}

@@ -1,0 +1,154 @@
+"""What a device pulls: the changes in its scope since its cursor, page by page.
+
+A new tablet (no cursor) first gets a snapshot of the merged records in its scope, then the
+ledger's operations from the position the snapshot began at. Operations are read through an
+index on (grid or community, position), so a page costs what it returns, however long the
+ledger is. The roster of the scope comes on the first page and whenever it changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+
+from server.api.errors import ApiError
+from server.extensions import db
+from server.models import (
+    Community,
+    Device,
+    Grid,
+    Household,
+    LedgerEntry,
+    PatrolTeam,
+    RecordProjection,
+    RosterVersion,
+    StreetLedger,
+    Worker,
+)
+from server.services.scope import Area, area_of
+from sync.operation import Operation
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """`s:<start>:<last record>` while sending the snapshot, `o:<position>:<roster>` after."""
+
+    phase: str
+    position: int
+    roster: int
+    last_record: str = ""
+
+    def encode(self) -> str:
+        if self.phase == "s":
+            return f"s:{self.position}:{self.roster}:{self.last_record}"
+        return f"o:{self.position}:{self.roster}"
+
+    @classmethod
+    def decode(cls, text: str | None) -> Cursor | None:
+        if not text:
+            return None
+        try:
+            phase, position, roster, *rest = text.split(":", 3)
+            if phase not in ("s", "o"):
+                raise ValueError(phase)
+            return cls(phase, int(position), int(roster), rest[0] if rest else "")
+        except ValueError as exc:
+            raise ApiError(400, "bad_request", {"cursor": text}) from exc
+
+
+def pull_page(device: Device, cursor_text: str | None, limit: int) -> dict[str, Any]:
+    worker = db.session.get(Worker, device.worker_id)
+    area = area_of(worker.role, worker.street_id, worker.community_id, worker.grid_id)
+    roster_now = _roster_version()
+    cursor = Cursor.decode(cursor_text)
+    page: dict[str, Any] = {"snapshot": [], "ops": [], "roster": None}
+    if cursor is None:
+        start = _ledger_size(worker.street_id)
+        cursor = Cursor("s", start, roster_now, "")
+        page["roster"] = _roster(area, worker.street_id, roster_now)
+    elif cursor.roster < roster_now:
+        page["roster"] = _roster(area, worker.street_id, roster_now)
+    if cursor.phase == "s":
+        rows = db.session.scalars(
+            select(RecordProjection)
+            .where(_area_column(RecordProjection, area) == area.id,
+                   RecordProjection.id > cursor.last_record)
+            .order_by(RecordProjection.id).limit(limit)
+        ).all()
+        page["snapshot"] = [{"id": row.id, "state": orjson.loads(row.state)} for row in rows]
+        if len(rows) == limit:
+            next_cursor = Cursor("s", cursor.position, roster_now, rows[-1].id)
+        else:
+            next_cursor = Cursor("o", cursor.position, roster_now)
+        page.update(cursor=next_cursor.encode(), more=True)
+        return page
+    entries = db.session.execute(
+        select(LedgerEntry.position, LedgerEntry.op_id, LedgerEntry.body)
+        .where(_area_column(LedgerEntry, area) == area.id,
+               LedgerEntry.street_id == worker.street_id,
+               LedgerEntry.position > cursor.position,
+               LedgerEntry.verdict == "accepted",
+               LedgerEntry.device_id != device.id)
+        .order_by(LedgerEntry.position).limit(limit)
+    ).all()
+    page["ops"] = [Operation.from_body(body).to_json() for _, _, body in entries]
+    position = entries[-1].position if entries else cursor.position
+    page.update(cursor=Cursor("o", position, roster_now).encode(), more=len(entries) == limit)
+    return page
+
+
+def _area_column(model: Any, area: Area) -> Any:
+    return {"grid": model.grid_id, "community": model.community_id,
+            "street": model.street_id}[area.level]
+
+
+def _ledger_size(street_id: str) -> int:
+    row = db.session.get(StreetLedger, street_id)
+    return row.size if row is not None else 0
+
+
+def _roster_version() -> int:
+    row = db.session.get(RosterVersion, 1)
+    return row.value if row is not None else 0
+
+
+def _roster(area: Area, street_id: str, version: int) -> dict[str, Any]:
+    """The part of the roster a tablet in `area` needs to work offline."""
+    communities = select(Community.id).where(Community.street_id == street_id)
+    grids_query = select(Grid).where(Grid.community_id.in_(communities))
+    if area.level == "community":
+        grids_query = select(Grid).where(Grid.community_id == area.id)
+    elif area.level == "grid":
+        grids_query = select(Grid).where(Grid.id == area.id)
+    grids = db.session.scalars(grids_query.order_by(Grid.id)).all()
+    grid_ids = [grid.id for grid in grids]
+    community_ids = sorted({grid.community_id for grid in grids})
+    households = db.session.scalars(
+        select(Household).where(Household.grid_id.in_(grid_ids)).order_by(Household.id)
+    ).all()
+    workers = db.session.scalars(
+        select(Worker).where(Worker.street_id == street_id, Worker.active.is_(True),
+                             (Worker.community_id.in_(community_ids))
+                             | (Worker.community_id.is_(None)))
+        .order_by(Worker.id)
+    ).all()
+    teams = db.session.scalars(
+        select(PatrolTeam).where(PatrolTeam.community_id.in_(community_ids))
+        .order_by(PatrolTeam.id)
+    ).all()
+    return {
+        "version": version,
+        "grids": [{"id": g.id, "name": g.name, "community_id": g.community_id} for g in grids],
+        "households": [{
+            "id": h.id, "grid_id": h.grid_id, "building": h.building, "unit": h.unit,
+            "room": h.room, "head_name": h.head_name, "phone": h.phone,
+            "id_number": h.id_number, "address": h.address, "key_household": h.key_household,
+        } for h in households],
+        "workers": [{"id": w.id, "name": w.name, "role": w.role, "grid_id": w.grid_id,
+                     "community_id": w.community_id, "team_id": w.team_id} for w in workers],
+        "patrol_teams": [{"id": t.id, "name": t.name, "kind": t.kind,
+                          "community_id": t.community_id} for t in teams],
+    }

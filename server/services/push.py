@@ -1,0 +1,264 @@
+"""Receiving a device's push: verify its chain, judge each operation, enter it in the ledger.
+
+Every operation the device sends is entered in its street's ledger exactly once, in chain
+order: accepted (and merged into the projections) or quarantined with the reason the
+tablet shows. Nothing is dropped, and an invalid operation never blocks the valid ones
+around it; operations based on a quarantined one are quarantined with it. The device's
+acknowledged mark moves to the end of the batch, so a retry answers the same and a cut-off
+push resumes from the mark.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from server.api.errors import ApiError
+from server.extensions import db
+from server.models import Community, Device, DevicePush, Grid, LedgerEntry, Worker
+from server.services.ledger import StreetAppender, tree_head_json
+from server.services.projections import Projector
+from server.services.scope import Place, area_of, refusal
+from sync import workflow
+from sync.catalogue import text
+from sync.chain import Batch, ChainBroken, verify_batch
+from sync.clock import wall_ms
+from sync.operation import Operation, OpKind
+from sync.schemas import RecordInvalid, validate_changes, validate_child, validate_record
+from sync.signing import PublicKey
+
+WIRE_TYPE = "application/x-ndjson"
+QUARANTINE_REASONS = frozenset({
+    "author_mismatch", "unknown_parent", "depends_on_quarantined", "record_exists",
+    "grid_unknown", "record_unknown", "record_type_mismatch", "grid_immutable",
+    "invalid_record", "outside_scope", "override_not_allowed",
+})
+"""Why an operation is quarantined; the catalogue's ``quarantine.<code>`` says it."""
+PARSE_CODES = frozenset({"op_malformed", "op_altered", "op_format", "head_malformed"})
+
+
+@dataclass
+class PushResult:
+    acknowledged: tuple[int, str]
+    accepted: int = 0
+    duplicates: int = 0
+    quarantined: list[dict[str, Any]] = field(default_factory=list)
+    tree_head: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        seq, head = self.acknowledged
+        return {
+            "acknowledged": {"seq": seq, "head": head},
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined,
+            "tree_head": self.tree_head,
+        }
+
+
+def inflate(body: bytes, encoding: str, limit: int) -> bytes:
+    """The request body, gunzipped when it says so, refused when it grows past `limit`."""
+    if encoding.strip().lower() != "gzip":
+        if len(body) > limit:
+            raise ApiError(413, "body_too_large", {"limit": limit})
+        return body
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        data = inflater.decompress(body, limit + 1)
+    except zlib.error as exc:
+        raise ApiError(400, "malformed_body", {"detail": str(exc)}) from exc
+    if len(data) > limit or inflater.unconsumed_tail:
+        raise ApiError(413, "body_too_large", {"limit": limit})
+    if not inflater.eof:
+        raise ApiError(400, "malformed_body", {"detail": "truncated gzip stream"})
+    return data
+
+
+def parse_batch(data: bytes, max_ops: int) -> Batch:
+    try:
+        batch = Batch.from_wire(data)
+    except ChainBroken as exc:
+        raise ApiError(400, exc.code, {"detail": exc.detail}) from exc
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "malformed_body", {"detail": str(exc)}) from exc
+    if len(batch.ops) > max_ops:
+        raise ApiError(413, "body_too_large", {"max_ops": max_ops})
+    return batch
+
+
+def receive_push(device: Device, batch: Batch) -> PushResult:
+    """Enter a verified batch in the ledger; the caller's transaction is committed here."""
+    device = db.session.scalars(
+        select(Device).where(Device.id == device.id).with_for_update()
+    ).one()
+    worker = db.session.get(Worker, device.worker_id)
+    if batch.head.device_id != device.id:
+        raise ApiError(403, "wrong_device")
+    _verify(device, batch)
+    fresh = [op for op in batch.ops if op.seq > device.acked_seq]
+    result = PushResult(acknowledged=(device.acked_seq, device.acked_head),
+                        duplicates=len(batch.ops) - len(fresh))
+    if not fresh:
+        db.session.commit()
+        return result
+    _remember_head(device, batch)
+    appender = StreetAppender(worker.street_id)
+    judge = _Judge(device, worker)
+    received_at = wall_ms()
+    for op in fresh:
+        place, reason = judge.verdict(op)
+        entry = appender.append(
+            op, verdict="quarantined" if reason else "accepted", reason=reason,
+            community_id=place.community_id if place else worker.community_id,
+            grid_id=place.grid_id if place else worker.grid_id, received_at=received_at,
+        )
+        if reason is None:
+            judge.accept(op, place, entry.position)
+            result.accepted += 1
+        else:
+            judge.quarantined.add(op.id)
+            result.quarantined.append({"op": op.id, "seq": op.seq, **reason})
+    judge.projector.write()
+    last = fresh[-1]
+    device.acked_seq, device.acked_head = last.seq, last.id
+    device.last_seen_at = received_at
+    result.acknowledged = (last.seq, last.id)
+    result.tree_head = tree_head_json(appender.sign_head())
+    db.session.commit()
+    return result
+
+
+def _verify(device: Device, batch: Batch) -> None:
+    """The batch's signature and links, and that it continues what this server holds."""
+    first = batch.ops[0] if batch.ops else None
+    known_prev = device.acked_head if first is not None and first.seq == device.acked_seq + 1 \
+        else None
+    try:
+        verify_batch(batch, PublicKey.from_text(device.public_key), known_prev)
+    except ChainBroken as exc:
+        status = 400 if exc.code in PARSE_CODES else 409
+        raise ApiError(status, exc.code, {"seq": exc.seq, **_mark(device)}) from exc
+    if first is None or first.seq == device.acked_seq + 1:
+        return
+    if first.seq > device.acked_seq + 1:
+        raise ApiError(409, "op_missing", _mark(device))
+    held = next((op for op in batch.ops if op.seq == device.acked_seq), None)
+    if held is not None and held.id != device.acked_head:
+        raise ApiError(409, "chain_forked", _mark(device))
+
+
+def _mark(device: Device) -> dict[str, Any]:
+    return {"acknowledged": {"seq": device.acked_seq, "head": device.acked_head}}
+
+
+def _remember_head(device: Device, batch: Batch) -> None:
+    head = batch.head
+    exists = db.session.scalars(
+        select(DevicePush.id).where(DevicePush.device_id == device.id,
+                                    DevicePush.seq == head.seq)
+    ).first()
+    if exists is None:
+        db.session.add(DevicePush(device_id=device.id, seq=head.seq, head=head.head,
+                                  signed_at=head.signed_at, signature=head.signature,
+                                  received_at=wall_ms()))
+
+
+class _Judge:
+    """Decides each operation's verdict: who wrote it, where, is it valid, based on what."""
+
+    def __init__(self, device: Device, worker: Worker) -> None:
+        self.worker = worker
+        self.area = area_of(worker.role, worker.street_id, worker.community_id, worker.grid_id)
+        self.projector = Projector()
+        self.accepted: set[str] = set()
+        self.quarantined: set[str] = set()
+
+    def verdict(self, op: Operation) -> tuple[Place | None, dict[str, Any] | None]:
+        if op.author.id != self.worker.id or op.author.role != self.worker.role:
+            return None, _reason("author_mismatch")
+        parent_problem = self._parents(op)
+        if parent_problem:
+            return None, _reason(parent_problem)
+        place, problem = self._place(op)
+        if problem:
+            return place, _reason(problem)
+        assert place is not None
+        problems = _schema_problems(op)
+        if problems:
+            return place, _reason("invalid_record", problems)
+        if place.street_id != self.worker.street_id:
+            return place, _reason("outside_scope")
+        refused = refusal(self.worker.role, self.area, op.record_type, place)
+        if refused:
+            return place, _reason(refused)
+        if op.kind is OpKind.OVERRIDE and not workflow.may_override(self.worker.role):
+            return place, _reason("override_not_allowed")
+        return place, None
+
+    def accept(self, op: Operation, place: Place, position: int) -> None:
+        self.projector.apply(op, place, position)
+        self.accepted.add(op.id)
+
+    def _parents(self, op: Operation) -> str | None:
+        if any(p in self.quarantined for p in op.parents):
+            return "depends_on_quarantined"
+        unknown = [p for p in op.parents if p not in self.accepted]
+        if not unknown:
+            return None
+        verdicts = dict(db.session.execute(
+            select(LedgerEntry.op_id, LedgerEntry.verdict).where(LedgerEntry.op_id.in_(unknown))
+        ).all())
+        if any(verdicts.get(p) == "quarantined" for p in unknown):
+            return "depends_on_quarantined"
+        if len(verdicts) < len(unknown):
+            return "unknown_parent"
+        self.accepted.update(unknown)
+        return None
+
+    def _place(self, op: Operation) -> tuple[Place | None, str | None]:
+        existing = self.projector.state_of(op.record_id)
+        if op.kind is OpKind.CREATE:
+            if existing is not None:
+                return self.projector.place_of(op.record_id), "record_exists"
+            return _grid_place(op.changes.get("grid_id"))
+        if existing is None:
+            return None, "record_unknown"
+        place = self.projector.place_of(op.record_id)
+        if existing.record_type != op.record_type:
+            return place, "record_type_mismatch"
+        if "grid_id" in op.changes and op.changes["grid_id"] != (place.grid_id if place else None):
+            return place, "grid_immutable"
+        return place, None
+
+
+def _grid_place(grid_id: Any) -> tuple[Place | None, str | None]:
+    grid = db.session.get(Grid, grid_id) if isinstance(grid_id, str) else None
+    if grid is None:
+        return None, "grid_unknown"
+    community = db.session.get(Community, grid.community_id)
+    return Place(community.street_id, community.id, grid.id), None
+
+
+def _schema_problems(op: Operation) -> list[dict[str, str]]:
+    try:
+        if op.kind is OpKind.CREATE:
+            validate_record(op.record_type, {**op.changes, "schema_version": op.schema_version})
+        elif op.kind is OpKind.ADD:
+            for collection, entry in op.changes.items():
+                validate_child(op.record_type, collection, entry)
+        elif op.kind in (OpKind.RETRACT, OpKind.OVERRIDE) and not (op.reason or "").strip():
+            return [{"field": "reason", "code": "required",
+                     "message": text("edit.reason_required")}]
+        if op.kind not in (OpKind.CREATE, OpKind.ADD, OpKind.RETRACT):
+            validate_changes(op.record_type, dict(op.changes))
+    except RecordInvalid as invalid:
+        return [{"field": p.field, "code": p.code, "message": p.message}
+                for p in invalid.problems]
+    return []
+
+
+def _reason(code: str, problems: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"code": code, "message": text(f"quarantine.{code}"), "problems": problems or []}

@@ -1,0 +1,455 @@
+"""The sync client the field app uses: enrol once, then push this device's chain and pull
+what changed in its scope, over a mobile network that drops, stalls and cuts off.
+
+Every step is safe to repeat. The server skips operations it already holds, so a push whose
+answer was lost is resumed by asking where the chain stands (`mark`) and continuing from
+there; a pull is resumed from the last cursor. Requests are signed (`sync.request_signing`)
+with a counter that is saved before each request leaves, so a restart can never reuse one.
+One client sends one request at a time: it is not meant to be shared between threads.
+"""
+
+from __future__ import annotations
+
+import gzip
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from sync import canonical
+from sync.chain import Batch
+from sync.client_errors import (
+    AuthFailed,
+    BatchRefused,
+    DeviceRevoked,
+    EnrolmentRefused,
+    RequestRefused,
+    ServerUnavailable,
+    SyncError,
+    bad_response,
+    read_error,
+    refusal,
+    unreachable,
+)
+from sync.clock import Timestamp, wall_ms
+from sync.operation import Operation, OperationInvalid
+from sync.replica import Replica
+from sync.request_counter import CounterStore, FileCounter, MemoryCounter
+from sync.request_signing import sign_headers
+from sync.signing import DeviceKey
+from sync.writer import RecordWriter
+
+__all__ = [
+    "AuthFailed", "BatchRefused", "ClientSettings", "CounterStore", "DeviceRevoked",
+    "Enrolment", "EnrolmentRefused", "FileCounter", "MemoryCounter", "PullReport",
+    "PushReport", "RequestRefused", "ServerUnavailable", "SyncClient", "SyncError",
+]
+
+ENROL_PATH = "/api/v1/enrol"
+MARK_PATH = "/api/v1/sync/mark"
+PUSH_PATH = "/api/v1/sync/push"
+PULL_PATH = "/api/v1/sync/pull"
+
+_PUSH_HEADERS = {"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"}
+
+Progress = Callable[[int, int], None]
+"""`on_progress(done, count)`: batches pushed and operations acknowledged, or pages pulled
+and records received; for the app's progress bar."""
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """Timeouts and retry limits. The defaults suit a tablet on a weak mobile network."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    retries: int = 3
+    """urllib3 retries: connection failures, and on GETs lost answers and 502/503/504."""
+    retry_backoff: float = 0.5
+    """urllib3's backoff factor between those retries, in seconds."""
+    push_attempts: int = 5
+    """How many times a push tries after the network or server failed, before giving up."""
+    backoff_base: float = 1.0
+    backoff_cap: float = 60.0
+
+    def retry(self) -> Retry:
+        """urllib3's policy. POSTs are retried only when the connection failed, that is when
+        nothing was sent; the push loop handles a POST whose answer was lost."""
+        return Retry(
+            total=self.retries, connect=self.retries, read=self.retries,
+            status=self.retries, other=0, allowed_methods=frozenset({"GET", "HEAD"}),
+            status_forcelist=(502, 503, 504), backoff_factor=self.retry_backoff,
+            backoff_max=self.backoff_cap, raise_on_status=False,
+            respect_retry_after_header=False,
+        )
+
+    def backoff(self, failures: int, jitter: float) -> float:
+        """Seconds to wait after the `failures`-th failure in a row: exponential and capped,
+        with half of it random (`jitter` in [0, 1)) so tablets that lost the network together
+        do not all come back in the same second."""
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1))
+        return ceiling / 2 + jitter * ceiling / 2
+
+    def timeout(self) -> tuple[float, float]:
+        return self.connect_timeout, self.read_timeout
+
+
+def make_session(settings: ClientSettings) -> requests.Session:
+    """A session whose connections retry as `settings.retry()` says."""
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=settings.retry())
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What the server tells a tablet when it enrols: who it is and whom it serves."""
+
+    device_id: str
+    worker: dict[str, Any]
+    scope: dict[str, Any]
+    server_key: dict[str, Any]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Enrolment:
+        device_id = data.get("device_id")
+        parts = [data.get(name) for name in ("worker", "scope", "server_key")]
+        if not isinstance(device_id, str) or not all(isinstance(p, dict) for p in parts):
+            raise bad_response(201, "enrolment answer")
+        return cls(device_id, *parts)
+
+
+@dataclass
+class PushReport:
+    """What a push did. Quarantined operations are kept by the server, not lost: each entry
+    is ``{op, seq, code, message, problems}`` for the app to show."""
+
+    acknowledged_seq: int = 0
+    acknowledged_head: str = ""
+    accepted: int = 0
+    duplicates: int = 0
+    quarantined: list[dict[str, Any]] = field(default_factory=list)
+    tree_head: dict[str, Any] | None = None
+    batches: int = 0
+    sent_ops: int = 0
+    """Operations the server acknowledged during this push."""
+    retries: int = 0
+
+
+@dataclass
+class PullReport:
+    """What a pull brought. The app stores `cursor` (and `roster`, when one came)."""
+
+    cursor: str | None = None
+    pages: int = 0
+    snapshot_records: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    quarantined: list[tuple[str, str]] = field(default_factory=list)
+    roster: dict[str, Any] | None = None
+    latest: Timestamp = (0, 0)
+    """The latest clock among applied operations: the writer's clock should observe it."""
+
+    @property
+    def received(self) -> int:
+        return self.snapshot_records + self.applied + self.duplicates + len(self.quarantined)
+
+
+def _clock_us() -> int:
+    return time.time_ns() // 1000
+
+
+class SyncClient:
+    """One enrolled device talking to the sync server."""
+
+    def __init__(
+        self,
+        base_url: str,
+        device_id: str,
+        key: DeviceKey,
+        counter: CounterStore,
+        *,
+        session: requests.Session | None = None,
+        settings: ClientSettings | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+        now_us: Callable[[], int] = _clock_us,
+        now_ms: Callable[[], int] = wall_ms,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.device_id = device_id
+        self.settings = settings or ClientSettings()
+        self.session = session if session is not None else make_session(self.settings)
+        self._key = key
+        self._counter = counter
+        self._sleep = sleep
+        self._jitter = jitter
+        self._now_us = now_us
+        self._now_ms = now_ms
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- enrolment -------------------------------------------------------------------------
+
+    @staticmethod
+    def enrol(base_url: str, code: str, key: DeviceKey, device_name: str,
+              session: requests.Session | None = None,
+              settings: ClientSettings | None = None) -> Enrolment:
+        """Trade a one-time code and this tablet's public key for a device identity.
+
+        Not repeated if the answer is lost (the code works once); raises `EnrolmentRefused`
+        for a bad code or a key already enrolled.
+        """
+        settings = settings or ClientSettings()
+        http = session if session is not None else make_session(settings)
+        payload = {"code": code, "public_key": key.public.to_text(), "device_name": device_name}
+        try:
+            response = http.post(base_url.rstrip("/") + ENROL_PATH, json=payload,
+                                 timeout=settings.timeout())
+        except requests.RequestException as exc:
+            raise unreachable(exc) from exc
+        finally:
+            if session is None:
+                http.close()
+        if not response.ok:
+            raise refusal(response.status_code, response.content, EnrolmentRefused)
+        return Enrolment.from_json(_json(response))
+
+    # -- the acknowledged mark ---------------------------------------------------------------
+
+    def mark(self) -> tuple[int, str]:
+        """(seq, head) of this device's chain as the server holds it."""
+        data = _json(self._signed("GET", MARK_PATH))
+        acknowledged = data.get("acknowledged")
+        if not isinstance(acknowledged, dict):
+            raise bad_response(200, "mark answer")
+        seq, head = acknowledged.get("seq"), acknowledged.get("head")
+        if not _is_count(seq) or not isinstance(head, str):
+            raise bad_response(200, "mark answer")
+        return seq, head
+
+    # -- push ------------------------------------------------------------------------------
+
+    def push(self, writer: RecordWriter, batch_size: int = 500,
+             on_progress: Progress | None = None) -> PushReport:
+        """Hand every operation the server has not acknowledged over, in signed batches.
+
+        After a lost answer or a server failure it waits (growing, jittered delays), asks the
+        mark again and continues from there, so nothing is sent twice as new. A body too
+        large for the server is split in halves. Raises `ServerUnavailable` after
+        `settings.push_attempts` failures in a row; the exception's `report` says what got
+        through.
+        """
+        report = PushReport()
+        try:
+            self._push(writer, max(1, batch_size), report, on_progress)
+        except SyncError as exc:
+            exc.report = report
+            raise
+        return report
+
+    def _push(self, writer: RecordWriter, size: int, report: PushReport,
+              on_progress: Progress | None) -> None:
+        mark: int | None = None
+        start: int | None = None
+        failures = 0
+        while True:
+            batch: Batch | None = None
+            try:
+                if mark is None:
+                    mark, report.acknowledged_head = self.mark()
+                    report.acknowledged_seq = mark
+                    start = mark if start is None else start
+                batch = writer.batch_since(mark, size)
+                if not batch.ops:
+                    return
+                result = self._push_batch(batch, mark)
+            except ServerUnavailable:
+                failures += 1
+                if failures >= self.settings.push_attempts:
+                    raise
+                report.retries += 1
+                self._sleep(self.settings.backoff(failures, self._jitter()))
+                mark = None
+                continue
+            except BatchRefused as refused:
+                mark, size = _recover(refused, mark, size, batch)
+                continue
+            failures = 0
+            mark = _record(report, result)
+            report.batches += 1
+            report.sent_ops = max(0, mark - (start or 0))
+            if on_progress is not None:
+                on_progress(report.batches, report.sent_ops)
+
+    def _push_batch(self, batch: Batch, mark: int) -> dict[str, Any]:
+        body = gzip.compress(batch.to_wire(), compresslevel=6, mtime=0)
+        answer = _json(self._signed("POST", PUSH_PATH, body=body, headers=_PUSH_HEADERS,
+                                    refused=BatchRefused))
+        acknowledged = answer.get("acknowledged")
+        seq = acknowledged.get("seq") if isinstance(acknowledged, dict) else None
+        if not _is_count(seq) or not isinstance(acknowledged.get("head"), str):
+            raise bad_response(200, "push answer")
+        if seq <= mark:
+            # The server took the batch but did not move: retrying later is all we can do.
+            raise bad_response(200, "acknowledged mark did not advance")
+        return answer
+
+    # -- pull ------------------------------------------------------------------------------
+
+    def pull(self, replica: Replica, cursor: str | None, limit: int = 500,
+             on_progress: Progress | None = None) -> PullReport:
+        """Bring what changed in this device's scope since `cursor` (None: from a snapshot).
+
+        Pages are applied as they come; the returned cursor is where the next pull starts.
+        If a page fails, the exception's `report.cursor` is the last page applied.
+        """
+        report = PullReport(cursor=cursor)
+        try:
+            while True:
+                query = [("limit", str(limit))]
+                if report.cursor is not None:
+                    query.insert(0, ("cursor", report.cursor))
+                page = _json(self._signed("GET", PULL_PATH, query=query))
+                more = self._apply_page(replica, page, report)
+                if on_progress is not None:
+                    on_progress(report.pages, report.received)
+                if not more:
+                    return report
+        except SyncError as exc:
+            exc.report = report
+            raise
+
+    def _apply_page(self, replica: Replica, page: dict[str, Any], report: PullReport) -> bool:
+        """Apply one page to the replica; True if the server has more."""
+        cursor, more = page.get("cursor"), page.get("more")
+        snapshot, raw_ops = page.get("snapshot", []), page.get("ops", [])
+        roster = page.get("roster")
+        if (not isinstance(cursor, str) or not isinstance(more, bool)
+                or not isinstance(snapshot, list) or not isinstance(raw_ops, list)
+                or not (roster is None or isinstance(roster, dict))):
+            raise bad_response(200, "pull page")
+        if more and cursor == report.cursor:
+            raise bad_response(200, "pull cursor did not advance")
+        try:
+            ops = [Operation.from_json(raw) for raw in raw_ops]
+        except (OperationInvalid, AttributeError, TypeError) as exc:
+            raise bad_response(200, f"pulled operation: {exc}") from exc
+        if snapshot:
+            replica.adopt_snapshot(snapshot)
+            report.snapshot_records += len(snapshot)
+        if ops:
+            applied = replica.apply(ops, relayed=True)
+            report.applied += len(applied.applied)
+            report.duplicates += applied.duplicates
+            report.quarantined.extend(applied.quarantined)
+            report.latest = max(report.latest, applied.latest)
+        if roster is not None:
+            report.roster = roster
+        report.cursor = cursor
+        report.pages += 1
+        return more
+
+    # -- signed requests -------------------------------------------------------------------
+
+    def _signed(self, method: str, path: str, *, query: Sequence[tuple[str, str]] = (),
+                body: bytes = b"", headers: dict[str, str] | None = None,
+                refused: type[RequestRefused] = RequestRefused) -> requests.Response:
+        """Send a signed request and return its 2xx answer; raise a `SyncError` otherwise.
+
+        If the server says the counter was used already (a restored tablet, a lost counter
+        file), the counter moves past the server's and the request is sent once more.
+        """
+        query_string = urlencode(query)
+        response = self._send(method, path, query_string, body, headers or {})
+        if response.status_code == 401:
+            code, _, details = read_error(401, response.content)
+            last = details.get("last_counter")
+            if code == "request_replayed" and _is_count(last):
+                self._counter.save(last)
+                response = self._send(method, path, query_string, body, headers or {})
+        if not response.ok:
+            raise refusal(response.status_code, response.content, refused)
+        return response
+
+    def _send(self, method: str, path: str, query: str, body: bytes,
+              headers: dict[str, str]) -> requests.Response:
+        counter = self._next_counter()
+        signed = sign_headers(self._key, self.device_id, counter, self._now_ms(), method, path,
+                              query, body)
+        url = self.base_url + path + (f"?{query}" if query else "")
+        try:
+            return self.session.request(
+                method, url, data=body or None, timeout=self.settings.timeout(),
+                headers={"Accept": "application/json", "Accept-Encoding": "gzip",
+                         **headers, **signed},
+            )
+        except requests.RequestException as exc:
+            raise unreachable(exc) from exc
+
+    def _next_counter(self) -> int:
+        """Above every counter used before, from the clock when that is higher (so a lost
+        counter file recovers by itself), and saved before the request leaves."""
+        counter = max(self._counter.load() + 1, self._now_us())
+        self._counter.save(counter)
+        return counter
+
+
+def _recover(refused: BatchRefused, mark: int | None, size: int, batch: Batch | None
+             ) -> tuple[int | None, int]:
+    """(mark, batch size) to continue with after a refused push; re-raise if there is none."""
+    if refused.code == "body_too_large" and batch is not None and len(batch.ops) > 1:
+        return mark, max(1, len(batch.ops) // 2)
+    if refused.code == "op_missing" and mark is not None:
+        acknowledged = refused.details.get("acknowledged")
+        seq = acknowledged.get("seq") if isinstance(acknowledged, dict) else None
+        if _is_count(seq) and seq < mark:
+            return seq, size
+    raise refused
+
+
+def _record(report: PushReport, answer: dict[str, Any]) -> int:
+    """Add one push answer to the report; returns the new acknowledged seq."""
+    acknowledged = answer["acknowledged"]
+    report.acknowledged_seq, report.acknowledged_head = acknowledged["seq"], acknowledged["head"]
+    report.accepted += _count_or_zero(answer.get("accepted"))
+    report.duplicates += _count_or_zero(answer.get("duplicates"))
+    for entry in answer.get("quarantined") or []:
+        if isinstance(entry, dict):
+            report.quarantined.append({
+                "op": entry.get("op"), "seq": entry.get("seq"), "code": entry.get("code"),
+                "message": entry.get("message"), "problems": entry.get("problems") or [],
+            })
+    if isinstance(answer.get("tree_head"), dict):
+        report.tree_head = answer["tree_head"]
+    return report.acknowledged_seq
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    try:
+        return canonical.decode_object(response.content)
+    except ValueError as exc:
+        raise bad_response(response.status_code, "not a JSON object") from exc
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _count_or_zero(value: Any) -> int:
+    return value if _is_count(value) else 0

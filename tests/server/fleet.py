@@ -1,0 +1,111 @@
+"""Tablets for the server's specifications: a real replica, writer, key and `SyncClient`,
+enrolled on the live server with a code the office issued."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from server.services.enrolment import issue_code
+from sync.client import ClientSettings, PullReport, PushReport, SyncClient
+from sync.operation import Author
+from sync.replica import Replica
+from sync.request_counter import MemoryCounter
+from sync.signing import DeviceKey
+from sync.writer import RecordWriter
+from tests.server.conftest import flask_command
+
+DEMO_ROSTER = Path(__file__).resolve().parents[2] / "server" / "demo" / "roster.yaml"
+
+ROLES = {
+    "w-wangfang": "grid_worker",  # 燕子山路3号院 g-yzs-03
+    "w-zhaolei": "grid_worker",  # 燕子山小区一区 g-yzs-01
+    "w-liming": "mediator",  # 燕子山社区
+    "w-liuyang": "community_staff",  # 燕子山社区
+    "w-huangjun": "patrol_member",  # 燕子山社区群众巡防队
+    "w-gaoping": "street_staff",
+}
+
+
+def import_demo_roster(env: dict[str, str]) -> None:
+    flask_command(env, "import-roster", str(DEMO_ROSTER))
+
+
+@dataclass
+class FieldTablet:
+    worker_id: str
+    writer: RecordWriter
+    key: DeviceKey
+    client: SyncClient
+    cursor: str | None = None
+    pulls: list[PullReport] = field(default_factory=list)
+
+    @property
+    def replica(self) -> Replica:
+        return self.writer.replica
+
+    def push(self, batch_size: int = 500) -> PushReport:
+        return self.client.push(self.writer, batch_size=batch_size)
+
+    def pull(self, limit: int = 500) -> PullReport:
+        report = self.client.pull(self.replica, self.cursor, limit=limit)
+        self.cursor = report.cursor
+        self.writer.clock.observe(report.latest)
+        self.pulls.append(report)
+        return report
+
+    def sync(self) -> tuple[PushReport, PullReport]:
+        return self.push(), self.pull()
+
+
+def enrol_tablet(app: Flask, url: str, worker_id: str, *, base_url: str | None = None,
+                 settings: ClientSettings | None = None) -> FieldTablet:
+    """Enrol a new tablet for `worker_id`; `base_url` may point through a flaky proxy."""
+    with app.app_context():
+        code = issue_code(worker_id).code
+    key = DeviceKey.generate()
+    enrolment = SyncClient.enrol(url, code, key, f"{worker_id}的平板")
+    writer = RecordWriter(Replica(), enrolment.device_id, key,
+                          Author(worker_id, ROLES[worker_id]))
+    client = SyncClient(base_url or url, enrolment.device_id, key, MemoryCounter(),
+                        settings=settings or ClientSettings(push_attempts=8, backoff_base=0.05,
+                                                            backoff_cap=0.2),
+                        sleep=lambda _seconds: None)
+    return FieldTablet(worker_id, writer, key, client)
+
+
+def dispute(grid_id: str = "g-yzs-03", **changes: Any) -> dict[str, Any]:
+    """A dispute case as a grid worker opens it."""
+    return {
+        "schema_version": 1,
+        "grid_id": grid_id,
+        "category": "civil",
+        "parties": [{"name": "刘志强", "role": "楼上住户"}, {"name": "陈桂兰", "role": "楼下住户"}],
+        "description": "3号楼402卫生间漏水，渗到302天花板。",
+        "risk_colour": "yellow",
+        "status": "found",
+        "escalation_level": "grid",
+        "opened_at": "2026-11-24T09:10:00+08:00",
+        "opened_by": "w-wangfang",
+        "mediation_notes": [],
+        **changes,
+    }
+
+
+def visit(grid_id: str = "g-yzs-03", number: int = 1) -> dict[str, Any]:
+    """A routine visit to a household of the grid."""
+    return {
+        "schema_version": 1,
+        "grid_id": grid_id,
+        "household_id": f"hh-demo-{number}",
+        "visit_kind": "routine",
+        "visited_at": "2026-11-26T09:30:00+08:00",
+        "worker_id": "w-wangfang",
+        "people_met": [{"name": "张秀英", "relation": "户主"}],
+        "situation": f"第{number}户：老人身体尚可，反映楼道灯不亮。",
+        "requests": [],
+        "attachments": [],
+    }

@@ -1,0 +1,253 @@
+"""The sync API over real HTTP, with the real client, on SQLite and on PostgreSQL.
+
+Tablets are real replicas and writers enrolled on a gunicorn server; the network between
+them is real sockets on 127.0.0.1, made bad on purpose where a test says so.
+"""
+
+from __future__ import annotations
+
+import gzip
+import time
+
+import orjson
+import pytest
+import requests
+from flask import Flask
+
+from server.extensions import db
+from server.models import LedgerEntry, RecordProjection
+from server.services.ledger_verify import verify_ledger
+from sync.client import DeviceRevoked
+from sync.record_state import RecordState
+from sync.request_signing import sign_headers
+from tests.server.conftest import LiveServer, flask_command
+from tests.server.fleet import FieldTablet, dispute, enrol_tablet, import_demo_roster, visit
+from tests.server.network import Fault, FlakyProxy
+
+
+@pytest.fixture
+def office(live_server: LiveServer) -> LiveServer:
+    import_demo_roster(live_server.env)
+    return live_server
+
+
+@pytest.fixture
+def wangfang(app: Flask, office: LiveServer) -> FieldTablet:
+    """Grid worker 王芳, 燕子山路3号院."""
+    return enrol_tablet(app, office.url, "w-wangfang")
+
+
+def ledger_count(app: Flask) -> int:
+    with app.app_context():
+        return db.session.query(LedgerEntry).count()
+
+
+def server_view(app: Flask, record_id: str) -> dict:
+    with app.app_context():
+        row = db.session.get(RecordProjection, record_id)
+        return RecordState(orjson.loads(row.state)).view()
+
+
+def signed_post(tablet: FieldTablet, url: str, path: str, body: bytes, counter: int,
+                headers: dict[str, str] | None = None) -> requests.Response:
+    signed = sign_headers(tablet.key, tablet.client.device_id, counter, int(time.time() * 1000),
+                          "POST", path, "", body)
+    return requests.post(url + path, data=body, timeout=10,
+                         headers={**signed, **(headers or {})})
+
+
+WIRE = {"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"}
+
+
+class TestPush:
+    def test_a_days_work_lands_in_the_ledger_once(self, app, wangfang):
+        for number in range(1, 6):
+            wangfang.writer.create("visit", visit(number=number))
+        case_id = wangfang.writer.create("dispute", dispute())
+        wangfang.writer.update(case_id, {"risk_colour": "red"})
+        report = wangfang.push(batch_size=3)
+        assert (report.accepted, report.quarantined) == (7, [])
+        assert report.acknowledged_seq == 7
+        assert ledger_count(app) == 7
+        assert server_view(app, case_id) == wangfang.replica.record(case_id)
+        with app.app_context():
+            assert verify_ledger().ok
+
+    def test_pushing_again_sends_nothing_new(self, app, wangfang):
+        wangfang.writer.create("visit", visit())
+        wangfang.push()
+        again = wangfang.push()
+        assert again.accepted == 0 and again.acknowledged_seq == 1
+        assert ledger_count(app) == 1
+
+    def test_the_same_batch_posted_twice_is_answered_the_same(self, app, office, wangfang):
+        wangfang.writer.create("visit", visit())
+        body = gzip.compress(wangfang.writer.batch_since(0).to_wire())
+        first = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 10, WIRE)
+        second = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 11, WIRE)
+        assert first.json()["acknowledged"] == second.json()["acknowledged"]
+        assert (first.json()["accepted"], second.json()["duplicates"]) == (1, 1)
+        assert ledger_count(app) == 1
+
+    def test_a_push_cut_off_midway_resumes_from_the_mark(self, app, office):
+        proxy = FlakyProxy(int(office.url.rsplit(":", 1)[1]))
+        tablet = enrol_tablet(app, office.url, "w-wangfang", base_url=proxy.url)
+        for number in range(1, 41):
+            tablet.writer.create("visit", visit(number=number))
+        proxy.inject(Fault(cut_request_after=3000, times=2))
+        report = tablet.push(batch_size=10)
+        assert proxy.faults_applied >= 2
+        assert report.acknowledged_seq == 40
+        assert ledger_count(app) == 40
+        proxy.close()
+
+    def test_a_lost_answer_is_retried_without_duplicates(self, app, office):
+        proxy = FlakyProxy(int(office.url.rsplit(":", 1)[1]))
+        tablet = enrol_tablet(app, office.url, "w-wangfang", base_url=proxy.url)
+        tablet.client.mark()  # warm the connection so the fault hits the push itself
+        for number in range(1, 6):
+            tablet.writer.create("visit", visit(number=number))
+        proxy.inject(Fault(lose_response=True))
+        report = tablet.push()
+        assert report.acknowledged_seq == 5
+        assert ledger_count(app) == 5
+        with app.app_context():
+            assert verify_ledger().ok
+        proxy.close()
+
+
+class TestScope:
+    def test_a_write_outside_the_workers_grid_is_quarantined_and_the_rest_lands(
+            self, app, wangfang):
+        wangfang.writer.create("visit", visit())
+        elsewhere = wangfang.writer.create("visit", visit(grid_id="g-fsy-01"))
+        wangfang.writer.create("visit", visit(number=2))
+        report = wangfang.push()
+        assert report.accepted == 2
+        [held] = report.quarantined
+        assert (held["code"], held["seq"]) == ("outside_scope", 2)
+        assert "网格" in held["message"]
+        with app.app_context():
+            entry = db.session.query(LedgerEntry).filter_by(record_id=elsewhere).one()
+            assert entry.verdict == "quarantined"
+            assert db.session.get(RecordProjection, elsewhere) is None
+
+    def test_an_edit_based_on_a_quarantined_write_is_quarantined_too(self, wangfang):
+        elsewhere = wangfang.writer.create("dispute", dispute(grid_id="g-fsy-01"))
+        wangfang.writer.update(elsewhere, {"risk_colour": "red"})
+        report = wangfang.push()
+        assert [q["code"] for q in report.quarantined] == ["outside_scope",
+                                                           "depends_on_quarantined"]
+
+    def test_a_patrol_member_cannot_open_a_dispute_case(self, app, office):
+        patrol = enrol_tablet(app, office.url, "w-huangjun")
+        patrol.writer.create("dispute", dispute(grid_id="g-yzs-01"))
+        assert patrol.push().quarantined[0]["code"] == "outside_scope"
+
+
+class TestRefusals:
+    def test_a_revoked_device_gets_nothing(self, office, wangfang):
+        wangfang.writer.create("visit", visit())
+        flask_command(office.env, "revoke-device", wangfang.client.device_id,
+                      "--reason", "平板遗失")
+        with pytest.raises(DeviceRevoked):
+            wangfang.push()
+        with pytest.raises(DeviceRevoked):
+            wangfang.pull()
+
+    def test_a_replayed_request_is_refused(self, office, wangfang):
+        wangfang.writer.create("visit", visit())
+        body = gzip.compress(wangfang.writer.batch_since(0).to_wire())
+        signed = sign_headers(wangfang.key, wangfang.client.device_id, 77, 0, "POST",
+                              "/api/v1/sync/push", "", body)
+        url = office.url + "/api/v1/sync/push"
+        assert requests.post(url, data=body, headers={**signed, **WIRE}, timeout=10).ok
+        again = requests.post(url, data=body, headers={**signed, **WIRE}, timeout=10)
+        assert again.status_code == 401
+        assert again.json()["error"]["code"] == "request_replayed"
+
+    def test_an_oversized_body_is_refused_with_413(self, office, wangfang):
+        body = b"x" * (5 * 1024 * 1024)
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 5, WIRE)
+        assert answer.status_code == 413
+        assert answer.json()["error"]["code"] == "body_too_large"
+
+    def test_a_gzip_bomb_is_refused_with_413(self, office, wangfang):
+        body = gzip.compress(b"{" * (40 * 1024 * 1024))
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 5, WIRE)
+        assert answer.status_code == 413
+
+    def test_a_body_that_is_not_gzip_is_refused(self, office, wangfang):
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", b"not gzip", 5, WIRE)
+        assert answer.status_code == 400
+        assert answer.json()["error"]["code"] == "malformed_body"
+
+    def test_a_push_with_the_wrong_content_type_is_refused(self, office, wangfang):
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", b"{}", 5,
+                             {"Content-Type": "application/json"})
+        assert answer.status_code == 415
+
+    def test_a_batch_that_skips_ahead_is_told_where_to_resume(self, office, wangfang):
+        for number in range(1, 4):
+            wangfang.writer.create("visit", visit(number=number))
+        body = gzip.compress(wangfang.writer.batch_since(2).to_wire())
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 5, WIRE)
+        assert answer.status_code == 409
+        error = answer.json()["error"]
+        assert error["code"] == "op_missing"
+        assert error["details"]["acknowledged"]["seq"] == 0
+
+
+class TestPull:
+    def test_a_new_tablet_starts_from_a_snapshot(self, app, office, wangfang):
+        case_id = wangfang.writer.create("dispute", dispute())
+        wangfang.writer.update(case_id, {"status": "mediating"})
+        wangfang.push()
+        mediator = enrol_tablet(app, office.url, "w-liming")
+        report = mediator.pull()
+        assert report.snapshot_records == 1 and report.applied == 0
+        assert mediator.replica.record(case_id) == wangfang.replica.record(case_id)
+        assert report.roster is not None and report.roster["households"]
+
+    def test_pull_brings_only_changes_in_scope(self, app, office, wangfang):
+        other_grid = enrol_tablet(app, office.url, "w-zhaolei")
+        other_grid.pull()
+        wangfang.writer.create("visit", visit())
+        wangfang.push()
+        assert other_grid.pull().applied == 0
+        mediator = enrol_tablet(app, office.url, "w-liming")
+        mediator.pull()
+        wangfang.writer.create("visit", visit(number=2))
+        wangfang.push()
+        assert mediator.pull().applied == 1
+
+    def test_three_tablets_and_the_office_converge_on_one_case(self, app, office, wangfang):
+        mediator = enrol_tablet(app, office.url, "w-liming")
+        staff = enrol_tablet(app, office.url, "w-liuyang")
+        case_id = wangfang.writer.create("dispute", dispute())
+        wangfang.sync()
+        for tablet in (mediator, staff):
+            tablet.sync()
+        wangfang.writer.update(case_id, {"description": "402防水层老化，双方同意先请物业查看。"})
+        wangfang.writer.update(case_id, {"status": "mediating"})
+        mediator.writer.update(case_id, {"description": "402装修破坏防水层所致。"})
+        mediator.writer.update(case_id, {"status": "resolved", "risk_colour": "red"})
+        mediator.writer.add(case_id, "mediation_notes", {
+            "text": "诚心劝说，双方同意赔偿", "at": "2026-11-26T15:00:00+08:00", "by": "w-liming"})
+        staff.writer.update(case_id, {"escalation_level": "community"})
+        for _ in range(2):
+            for tablet in (wangfang, mediator, staff):
+                tablet.sync()
+        views = [t.replica.record(case_id) for t in (wangfang, mediator, staff)]
+        assert views[0] == views[1] == views[2] == server_view(app, case_id)
+        record = views[0]
+        assert record["values"]["status"] == "resolved"
+        assert record["values"]["escalation_level"] == "community"
+        assert [c["field"] for c in record["conflicts"]] == ["description"]
+        staff.writer.resolve(case_id, "description", "402装修破坏防水层漏水；已协商赔偿。")
+        for tablet in (staff, wangfang, mediator):
+            tablet.sync()
+        assert wangfang.replica.record(case_id)["conflicts"] == []
+        assert server_view(app, case_id) == wangfang.replica.record(case_id)
+        with app.app_context():
+            assert verify_ledger().ok
