@@ -1,0 +1,70 @@
+"""Many tablets pushing at once: gunicorn with 4 workers on PostgreSQL loses nothing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+
+from server import create_app
+from server.extensions import db
+from server.models import LedgerEntry
+from server.services.ledger_verify import verify_ledger
+from tests.server.conftest import fresh_postgres, start_server, stop_server
+from tests.server.fleet import FieldTablet, enrol_tablet, import_demo_roster, visit
+
+PUSHERS = 20
+VISITS_EACH = 15
+GRID_WORKERS = ["w-wangfang", "w-zhaolei"]
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with fresh_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_app(postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+           ) -> Iterator[tuple[Flask, dict[str, str]]]:
+    """The app and a server environment on PostgreSQL only: this load is what it is for."""
+    env = {**os.environ, "DATABASE_URL": postgres_url, "FLASK_APP": "server:create_app",
+           "MINQING_SERVER_KEY": str(tmp_path / "server_key.pem"), "MINQING_LOG_FORMAT": "text"}
+    for name in ("DATABASE_URL", "MINQING_SERVER_KEY", "MINQING_LOG_FORMAT"):
+        monkeypatch.setenv(name, env[name])
+    application = create_app()
+    with application.app_context():
+        upgrade()
+    yield application, env
+    with application.app_context():
+        db.engine.dispose()
+
+
+def test_twenty_tablets_pushing_at_once_lose_nothing(pg_app) -> None:
+    app, env = pg_app
+    import_demo_roster(env)
+    server = start_server(env, workers=4)
+    try:
+        tablets: list[FieldTablet] = []
+        for index in range(PUSHERS):
+            worker = GRID_WORKERS[index % 2]
+            tablet = enrol_tablet(app, server.url, worker)
+            grid = "g-yzs-03" if worker == "w-wangfang" else "g-yzs-01"
+            for number in range(VISITS_EACH):
+                tablet.writer.create("visit", {**visit(grid_id=grid, number=number),
+                                               "worker_id": worker})
+            tablets.append(tablet)
+        with ThreadPoolExecutor(max_workers=PUSHERS) as pool:
+            reports = list(pool.map(lambda t: t.push(batch_size=5), tablets))
+    finally:
+        stop_server(server)
+    assert all(r.acknowledged_seq == VISITS_EACH and not r.quarantined for r in reports)
+    with app.app_context():
+        assert db.session.query(LedgerEntry).count() == PUSHERS * VISITS_EACH
+        result = verify_ledger()
+        assert result.ok, result.first_problem
