@@ -345,6 +345,11 @@ ZH: dict[str, str] = {
     "seed_demo.help": "导入演示名册（千佛山街道），并为第一位网格员发放注册码",
     "seed_demo.code_for": "演示用平板的注册码：",
     "seed_demo.help.qr": "二维码图片的保存路径，默认保存在实例目录（instance）",
+    "serve_demo.help": "升级数据库、导入演示名册，并在本机127.0.0.1上启动同步服务器",
+    "serve_demo.ready": "同步服务器已启动：{url}\n"
+    "  健康检查：{url}/api/v1/health    接口说明：{url}/api/v1/openapi.json\n"
+    "  平板注册：在平板上填写服务器地址 {url} 和上面的注册码（或扫描二维码）。\n"
+    "  数据库：{database}\n  按 Ctrl+C 停止。",
     # --- API errors (server.api; api.<code>, see docs/api.md) -----------------------------
     "api.bad_request": "请求格式错误或缺少必填项",
     "api.malformed_body": "上传的数据无法解析：应为gzip压缩的UTF-8 NDJSON",

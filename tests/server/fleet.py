@@ -71,8 +71,9 @@ def enrol_tablet(app: Flask, url: str, worker_id: str, *, base_url: str | None =
     writer = RecordWriter(Replica(), enrolment.device_id, key,
                           Author(worker_id, ROLES[worker_id]))
     client = SyncClient(base_url or url, enrolment.device_id, key, MemoryCounter(),
-                        settings=settings or ClientSettings(push_attempts=8, backoff_base=0.05,
-                                                            backoff_cap=0.2),
+                        settings=settings or ClientSettings(
+                            push_attempts=8, backoff_base=0.05, backoff_cap=0.2,
+                            read_timeout=20.0, retry_backoff=0.05),
                         sleep=lambda _seconds: None)
     return FieldTablet(worker_id, writer, key, client)
 

@@ -96,7 +96,10 @@ def _pipe(source: socket.socket, sink: socket.socket) -> None:
 
 
 def _pipe_bytes(source: socket.socket, sink: socket.socket, limit: int) -> None:
+    """Forward at most `limit` bytes, then the line goes dead (also if the client stops
+    sending first: a short request is cut before its answer)."""
     sent = 0
+    source.settimeout(0.5)
     try:
         while sent < limit and (data := source.recv(min(65536, limit - sent))):
             sink.sendall(data)
