@@ -17,9 +17,11 @@ def health_check():  # type: ignore[no-untyped-def]
 
 def register_api(app: Flask) -> None:
     from server.api.enrol import enrol
+    from server.api.openapi import openapi
     from server.api.sync import sync
 
     register_error_handlers(app)
     app.register_blueprint(health)
     app.register_blueprint(enrol)
     app.register_blueprint(sync)
+    app.register_blueprint(openapi)

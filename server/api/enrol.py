@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
+from marshmallow import ValidationError
 
 from server.api.errors import ApiError
+from server.api.schemas import EnrolRequest
 from server.extensions import db
 from server.models import Worker
-from server.services.enrolment import DEVICE_NAME_MAX
 from server.services.enrolment import enrol as enrol_with_code
 
 enrol = Blueprint("enrol", __name__, url_prefix="/api/v1")
-
-_REQUIRED = ("code", "public_key")
 
 
 @enrol.post("/enrol")
@@ -38,19 +37,17 @@ def enrol_device():  # type: ignore[no-untyped-def]
 
 def _read_body() -> tuple[str, str, str]:
     """(code, public_key, device_name) from the JSON body; 400 bad_request names the fields."""
+    schema = EnrolRequest()
     body: Any = request.get_json(force=True, silent=True)
     if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", details={"fields": list(_REQUIRED)})
-    bad = [name for name in _REQUIRED
-           if not isinstance(body.get(name), str) or not body[name].strip()]
-    device_name = body.get("device_name", "")
-    if device_name is None:
-        device_name = ""
-    if not isinstance(device_name, str) or len(device_name.strip()) > DEVICE_NAME_MAX:
-        bad.append("device_name")
-    if bad:
-        raise ApiError(400, "bad_request", details={"fields": bad})
-    return body["code"], body["public_key"].strip(), device_name.strip()
+        raise ApiError(400, "bad_request", details={
+            "fields": [name for name, field in schema.fields.items() if field.required]})
+    try:
+        loaded = schema.load(body)
+    except ValidationError as invalid:
+        raise ApiError(400, "bad_request", details={
+            "fields": [name for name in schema.fields if name in invalid.messages]}) from None
+    return loaded["code"], loaded["public_key"], loaded["device_name"] or ""
 
 
 def _server_key() -> dict[str, str] | None:

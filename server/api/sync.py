@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import logging
 
 import orjson
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -32,6 +33,11 @@ def push():  # type: ignore[no-untyped-def]
                    config["MINQING_MAX_INFLATED_BYTES"])
     batch = parse_batch(data, config["MINQING_MAX_OPS_PER_PUSH"])
     result = receive_push(device, batch)
+    logging.getLogger("minqing.push").info("push", extra={
+        "acknowledged": result.acknowledged[0],
+        "accepted": result.accepted, "duplicates": result.duplicates,
+        "quarantined": len(result.quarantined),
+    })
     return jsonify(result.to_json())
 
 

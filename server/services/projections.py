@@ -13,7 +13,9 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
+from server.database import is_postgres
 from server.extensions import db
 from server.models import (
     DisputeLedger,
@@ -72,22 +74,41 @@ class Projector:
         self.positions[op.record_id] = position
 
     def write(self) -> None:
-        """Upsert every touched record's projection and its ledger row."""
+        """Upsert every touched record's projection and ledger row, in one statement each."""
+        projections: list[dict[str, Any]] = []
+        ledgers: dict[str, list[dict[str, Any]]] = {}
         for record_id, position in self.positions.items():
             state, place = self.states[record_id], self.places[record_id]
             view = state.view()
             open_items = bool(view["conflicts"] or view["reviews"])
-            db.session.merge(RecordProjection(
-                id=record_id, type=state.record_type, street_id=place.street_id,
-                community_id=place.community_id, grid_id=place.grid_id,
-                state=orjson.dumps(state.data), open_conflicts=open_items,
-                retracted=bool(view["retracted"]), updated_position=position,
-            ))
-            ledger = LEDGER_OF_TYPE.get(state.record_type)
-            if ledger is not None:
-                db.session.merge(ledger(**_common(view, place, open_items),
-                                        **_columns(state.record_type, view["values"])))
+            projections.append({
+                "id": record_id, "type": state.record_type, "street_id": place.street_id,
+                "community_id": place.community_id, "grid_id": place.grid_id,
+                "state": orjson.dumps(state.data), "open_conflicts": open_items,
+                "retracted": bool(view["retracted"]), "updated_position": position,
+            })
+            if state.record_type in LEDGER_OF_TYPE:
+                ledgers.setdefault(state.record_type, []).append({
+                    **_common(view, place, open_items),
+                    **_columns(state.record_type, view["values"]),
+                })
+        _upsert(RecordProjection, projections)
+        for record_type, rows in ledgers.items():
+            _upsert(LEDGER_OF_TYPE[record_type], rows)
         self.positions.clear()
+
+
+def _upsert(model: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT ... ON CONFLICT (id) DO UPDATE, for many rows at once, on either database."""
+    if not rows:
+        return
+    insert = postgresql.insert if is_postgres() else sqlite.insert
+    statement = insert(model)
+    statement = statement.on_conflict_do_update(
+        index_elements=["id"],
+        set_={name: statement.excluded[name] for name in rows[0] if name != "id"},
+    )
+    db.session.execute(statement, rows)
 
 
 def rebuild() -> int:

@@ -103,7 +103,7 @@ class LiveServer:
     process: subprocess.Popen[bytes]
 
 
-def start_server(env: dict[str, str], workers: int = 2) -> LiveServer:
+def start_server(env: dict[str, str], workers: int = 1) -> LiveServer:
     """gunicorn on a free port; returns once /api/v1/health answers."""
     port = free_port()
     process = subprocess.Popen(
