@@ -44,16 +44,19 @@ class Projector:
         self.load_existing = load_existing
         self.states: dict[str, RecordState] = {}
         self.places: dict[str, Place] = {}
+        self.absent: set[str] = set()
         self.positions: dict[str, int] = {}
 
     def load(self, record_ids: Iterable[str]) -> None:
-        wanted = set(record_ids) - self.states.keys()
+        wanted = set(record_ids) - self.states.keys() - self.absent
         if not wanted or not self.load_existing:
             return
+        self.absent |= wanted
         rows = db.session.scalars(
             select(RecordProjection).where(RecordProjection.id.in_(wanted))
         )
         for row in rows:
+            self.absent.discard(row.id)
             self.states[row.id] = RecordState(orjson.loads(row.state))
             self.places[row.id] = Place(row.street_id, row.community_id, row.grid_id)
 

@@ -107,7 +107,23 @@ def receive_push(device: Device, batch: Batch) -> PushResult:
     _remember_head(device, batch)
     appender = StreetAppender(worker.street_id)
     judge = _Judge(device, worker)
+    judge.prefetch(fresh)
     received_at = wall_ms()
+    with db.session.no_autoflush:
+        _judge_and_enter(fresh, judge, appender, worker, received_at, result)
+    judge.projector.write()
+    last = fresh[-1]
+    device.acked_seq, device.acked_head = last.seq, last.id
+    device.last_seen_at = received_at
+    result.acknowledged = (last.seq, last.id)
+    result.tree_head = tree_head_json(appender.sign_head())
+    db.session.commit()
+    return result
+
+
+def _judge_and_enter(fresh: list[Operation], judge: _Judge, appender: StreetAppender,
+                     worker: Worker, received_at: int, result: PushResult) -> None:
+    """Each new operation, in chain order: a verdict, then its ledger entry."""
     for op in fresh:
         place, reason = judge.verdict(op)
         entry = appender.append(
@@ -121,14 +137,6 @@ def receive_push(device: Device, batch: Batch) -> PushResult:
         else:
             judge.quarantined.add(op.id)
             result.quarantined.append({"op": op.id, "seq": op.seq, **reason})
-    judge.projector.write()
-    last = fresh[-1]
-    device.acked_seq, device.acked_head = last.seq, last.id
-    device.last_seen_at = received_at
-    result.acknowledged = (last.seq, last.id)
-    result.tree_head = tree_head_json(appender.sign_head())
-    db.session.commit()
-    return result
 
 
 def _verify(device: Device, batch: Batch) -> None:
@@ -175,6 +183,20 @@ class _Judge:
         self.projector = Projector()
         self.accepted: set[str] = set()
         self.quarantined: set[str] = set()
+        self.grid_places: dict[str, Place | None] = {}
+
+    def prefetch(self, ops: list[Operation]) -> None:
+        """Read in one go the records and the earlier verdicts this batch refers to."""
+        self.projector.load({op.record_id for op in ops})
+        ours = {op.id for op in ops}
+        outside = {p for op in ops for p in op.parents if p not in ours}
+        if outside:
+            verdicts = db.session.execute(
+                select(LedgerEntry.op_id, LedgerEntry.verdict)
+                .where(LedgerEntry.op_id.in_(outside))
+            ).all()
+            for op_id, verdict in verdicts:
+                (self.accepted if verdict == "accepted" else self.quarantined).add(op_id)
 
     def verdict(self, op: Operation) -> tuple[Place | None, dict[str, Any] | None]:
         if op.author.id != self.worker.id or op.author.role != self.worker.role:
@@ -203,19 +225,11 @@ class _Judge:
         self.accepted.add(op.id)
 
     def _parents(self, op: Operation) -> str | None:
+        """Parents were prefetched or judged earlier in this batch; anything else is unknown."""
         if any(p in self.quarantined for p in op.parents):
             return "depends_on_quarantined"
-        unknown = [p for p in op.parents if p not in self.accepted]
-        if not unknown:
-            return None
-        verdicts = dict(db.session.execute(
-            select(LedgerEntry.op_id, LedgerEntry.verdict).where(LedgerEntry.op_id.in_(unknown))
-        ).all())
-        if any(verdicts.get(p) == "quarantined" for p in unknown):
-            return "depends_on_quarantined"
-        if len(verdicts) < len(unknown):
+        if any(p not in self.accepted for p in op.parents):
             return "unknown_parent"
-        self.accepted.update(unknown)
         return None
 
     def _place(self, op: Operation) -> tuple[Place | None, str | None]:
@@ -223,7 +237,7 @@ class _Judge:
         if op.kind is OpKind.CREATE:
             if existing is not None:
                 return self.projector.place_of(op.record_id), "record_exists"
-            return _grid_place(op.changes.get("grid_id"))
+            return self._grid_place(op.changes.get("grid_id"))
         if existing is None:
             return None, "record_unknown"
         place = self.projector.place_of(op.record_id)
@@ -234,12 +248,17 @@ class _Judge:
         return place, None
 
 
-def _grid_place(grid_id: Any) -> tuple[Place | None, str | None]:
-    grid = db.session.get(Grid, grid_id) if isinstance(grid_id, str) else None
-    if grid is None:
-        return None, "grid_unknown"
-    community = db.session.get(Community, grid.community_id)
-    return Place(community.street_id, community.id, grid.id), None
+    def _grid_place(self, grid_id: Any) -> tuple[Place | None, str | None]:
+        if not isinstance(grid_id, str):
+            return None, "grid_unknown"
+        if grid_id not in self.grid_places:
+            found = db.session.execute(
+                select(Community.street_id, Community.id, Grid.id)
+                .join(Grid, Grid.community_id == Community.id).where(Grid.id == grid_id)
+            ).first()
+            self.grid_places[grid_id] = Place(*found) if found else None
+        place = self.grid_places[grid_id]
+        return (place, None) if place else (None, "grid_unknown")
 
 
 def _schema_problems(op: Operation) -> list[dict[str, str]]:
