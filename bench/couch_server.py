@@ -56,6 +56,10 @@ class PouchServer:
     data_dir: Path
     log: Path
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
     def disk_bytes(self) -> int:
         return sum(path.stat().st_size for path in self.data_dir.rglob("*") if path.is_file())
 
@@ -75,26 +79,35 @@ def start(folder: Path) -> PouchServer:
             cwd=home, stdout=sink, stderr=subprocess.STDOUT,
         )
     server = PouchServer(f"http://127.0.0.1:{port}", process, data, log)
+    try:
+        welcome = _welcome(server)
+        if welcome.get("version") != VERSION or welcome.get("pouchdb-adapters") != ["leveldb"]:
+            raise CouchUnavailable(f"expected pouchdb-server {VERSION} on LevelDB: {welcome}")
+        created = requests.put(f"{server.url}/{DATABASE}", timeout=30)
+        if created.status_code != 201:
+            raise CouchUnavailable(f"could not create the database: {created.status_code} "
+                                   f"{created.text[:200]}")
+    except BaseException:
+        stop(server)
+        raise
+    return server
+
+
+def _welcome(server: PouchServer) -> dict[str, Any]:
+    """The answer to `GET /`, once the server gives one."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise CouchUnavailable(f"pouchdb-server exited ({process.returncode}):\n"
-                                   f"{log.read_text(errors='replace')[-2000:]}")
+        if server.process.poll() is not None:
+            logs = [server.log, server.log.with_name("log.txt")]
+            text = "".join(log.read_text(errors="replace")[-2000:] for log in logs
+                           if log.exists())
+            raise CouchUnavailable(f"pouchdb-server exited ({server.process.returncode}):\n"
+                                   f"{text}")
         try:
-            answer = requests.get(server.url, timeout=1)
-            if answer.ok and answer.json().get("version") == VERSION:
-                break
+            return requests.get(server.url, timeout=1).json()
         except (requests.RequestException, ValueError):
             time.sleep(0.2)
-    else:
-        stop(server)
-        raise CouchUnavailable("pouchdb-server did not answer within 60 s")
-    created = requests.put(f"{server.url}/{DATABASE}", timeout=30)
-    if created.status_code != 201:
-        stop(server)
-        raise CouchUnavailable(f"could not create the database: {created.status_code} "
-                               f"{created.text[:200]}")
-    return server
+    raise CouchUnavailable("pouchdb-server did not answer within 60 s")
 
 
 def stop(server: PouchServer) -> None:

@@ -8,7 +8,9 @@ RFC 6962 leaf hash of its canonical leaf chained to the previous one, and the st
 ledger row (size, last hash, Merkle frontier) moved on, so real pushes afterwards append
 where they should. Only the side tables are skipped (projections, device rows, signed
 chain heads), which pull never reads for other grids; `flask verify-ledger` is not meant
-to pass on these rows.
+to pass on these rows. On PostgreSQL the table is analysed after each load, as autovacuum
+would soon do after that many new rows; SQLite is left without statistics, as the server
+leaves it.
 """
 
 from __future__ import annotations

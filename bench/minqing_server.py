@@ -109,6 +109,10 @@ class LiveServer:
     process: subprocess.Popen[bytes]
     log: Path
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
 
 def start_server(env: dict[str, str], folder: Path, workers: int = 2) -> LiveServer:
     """gunicorn on a free port of 127.0.0.1; returns once /api/v1/health answers."""

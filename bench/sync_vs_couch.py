@@ -37,11 +37,10 @@ first run also installs pouchdb-server with npm (about a minute):
     .venv/bin/python bench/sync_vs_couch.py [--records 20000] [--batch 500] [--postgres]
                                             [--full] [--seed 1]
 
-Time: 20,000 records are fixed by the issue, and the default run does not fit in a minute on
-the 2-core development machine: 65-85 s with SQLite, of which our push is 14-35 s (it is
-CPU-bound, so it varies with whatever else the machine runs) and the 200k-entry bulk load
-about 10 s. --postgres takes about 110 s (our push is slower there); --full adds about a
-minute for the 1M-entry bulk load.
+Time on the 2-core development machine (shared, so figures move by tens of per cent between
+runs; the ratios are measured side by side in the same run): about 45 s by default, SQLite or
+PostgreSQL, of which our push is 8-14 s and the 200k-entry bulk load about 8 s; --full takes
+about 85 s (the 1M-entry bulk load is about 45 s).
 """
 
 from __future__ import annotations
@@ -188,7 +187,7 @@ def run_ours(workload: Workload, batch: int, postgres: bool, folder: Path) -> Si
         env = server_env(url, folder)
         app = prepare(env)
         with running_server(env, folder) as server:
-            proxy = WireProxy.start(int(server.url.rsplit(":", 1)[1]))
+            proxy = WireProxy.start(server.port)
             try:
                 return _our_push_and_pull(app, server.url, proxy, workload, batch)
             finally:
@@ -227,7 +226,7 @@ def run_couch(workload: Workload, batch: int, folder: Path) -> tuple[SideResult,
     server = couch_server.start(folder)
     try:
         gzipped = couch_server.accepts_gzip_bodies(server.url)
-        proxy = WireProxy.start(int(server.url.rsplit(":", 1)[1]))
+        proxy = WireProxy.start(server.port)
         try:
             writer = CouchClient(proxy.url, batch, gzip_requests=gzipped)
             with measured(proxy) as push:
@@ -252,6 +251,8 @@ def run_couch(workload: Workload, batch: int, folder: Path) -> tuple[SideResult,
 
 @dataclass
 class ScalingPoint:
+    """The delta's pull timings at one ledger size."""
+
     ledger_size: int
     pulls_ms: list[float]
     fill_s: float
@@ -323,6 +324,10 @@ def verdict(ok: bool) -> str:
 def report_speed(ours: SideResult, couch: SideResult, batch: int) -> tuple[float, float]:
     print(f"records: {ours.records:,} creates (edits are sent by both sides but not counted), "
           f"batches of {batch} on both sides")
+    print("push: one client sends every record, then every edit, until all are acknowledged;"
+          " pull: a new client reads it all (ours: the snapshot of merged records a new tablet"
+          " gets, applied to its in-memory replica; pouchdb-server: _changes with the docs,"
+          " kept in a dict)")
     for side in (ours, couch):
         print(f"{side.name:>15} push: {side.push.seconds:6.2f} s {side.push_rate:8,.0f} "
               f"records/s ({side.push_requests} requests)")
@@ -361,11 +366,13 @@ def report_wire(ours: SideResult, couch: SideResult, gzipped: bool, leveldb_byte
     return bytes_ratio
 
 
-def report_scaling(points: list[ScalingPoint]) -> float:
+def report_scaling(points: list[ScalingPoint], postgres: bool) -> float:
     small, large = points[0], points[-1]
     scaling = large.median_ms / small.median_ms
     print(f"pull of the same {DELTA}-operation delta by a grid worker's tablet (one request, "
-          f"median of {PULL_REPEATS}):")
+          f"median of {PULL_REPEATS}); the other grids' entries bulk-loaded around it"
+          + ("; PostgreSQL: ledger_entries analysed after each load, as autovacuum would"
+             if postgres else "; SQLite: no ANALYZE, as the server runs it"))
     for point in points:
         print(f"  ledger of {point.ledger_size:>9,} entries: {point.median_ms:6.1f} ms")
     print(f"  ratio {size_label(large.ledger_size)}/{size_label(small.ledger_size)}: "
@@ -376,14 +383,14 @@ def report_scaling(points: list[ScalingPoint]) -> float:
 
 
 def report(ours: SideResult, couch: SideResult, gzipped: bool, leveldb_bytes: int,
-           points: list[ScalingPoint], batch: int) -> str:
+           points: list[ScalingPoint], batch: int, postgres: bool) -> str:
     """Print every figure with its meaning; returns the BENCH line."""
     print()
     push_ratio, pull_ratio = report_speed(ours, couch, batch)
     print()
     bytes_ratio = report_wire(ours, couch, gzipped, leveldb_bytes)
     print()
-    report_scaling(points)
+    report_scaling(points, postgres)
     print()
     pulls = " ".join(f"pull_{size_label(point.ledger_size)}_ms={point.median_ms:.1f}"
                      for point in points)
@@ -417,13 +424,13 @@ def main() -> int:
             large = FULL_LEDGER if args.full else LARGE_LEDGER
             points = run_scaling((SMALL_LEDGER, large), args.postgres, folder, args.seed)
     except CouchUnavailable as exc:
-        print(f"pouchdb-server is not available, so there is nothing to compare: {exc}",
+        print(f"pouchdb-server failed, so there is nothing to compare it with: {exc}",
               file=sys.stderr)
         return 2
     except BenchFailed as exc:
         print(f"bench run failed: {exc}", file=sys.stderr)
         return 1
-    line = report(ours, couch, gzipped, leveldb_bytes, points, args.batch)
+    line = report(ours, couch, gzipped, leveldb_bytes, points, args.batch, args.postgres)
     print(f"whole run: {time.perf_counter() - started:.0f} s")
     print(line)
     return 0

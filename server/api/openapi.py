@@ -230,12 +230,12 @@ def _push_operation() -> dict[str, Any]:
             "400": _refused("The body or an operation or the head does not parse.",
                             ["malformed_body", "op_malformed", "op_altered", "op_format",
                              "head_malformed"]),
-            "403": _refused("The device was revoked, or the batch is signed for another "
-                            "device.", ["device_revoked", "wrong_device"]),
+            "403": _refused("The device was revoked, or the batch holds operations of or "
+                            "is signed for another device.", ["device_revoked", "wrong_device"]),
             "409": _refused("The batch does not continue this device's chain; for "
                             "`op_missing` push again from `details.acknowledged`.",
                             ["op_missing", "op_reordered", "chain_forked", "bad_signature",
-                             "head_mismatch", "wrong_device"]),
+                             "head_mismatch"]),
             "413": _refused("The body (compressed, or once decompressed) or its number of "
                             "operations is over the limit.", ["body_too_large"]),
             "415": _refused("The Content-Type is not application/x-ndjson.",

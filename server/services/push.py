@@ -147,7 +147,7 @@ def _verify(device: Device, batch: Batch) -> None:
     try:
         verify_batch(batch, PublicKey.from_text(device.public_key), known_prev)
     except ChainBroken as exc:
-        status = 400 if exc.code in PARSE_CODES else 409
+        status = 400 if exc.code in PARSE_CODES else 403 if exc.code == "wrong_device" else 409
         raise ApiError(status, exc.code, {"seq": exc.seq, **_mark(device)}) from exc
     if first is None or first.seq == device.acked_seq + 1:
         return
