@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.database import is_postgres
@@ -48,7 +48,7 @@ class StreetAppender:
     def __init__(self, street_id: str) -> None:
         self.row = _lock(street_id)
         self.compact = CompactRange(json.loads(self.row.frontier))
-        self.appended = 0
+        self.entries: list[LedgerEntry] = []
 
     def append(self, op: Operation, *, verdict: str, reason: dict[str, Any] | None,
                community_id: str | None, grid_id: str | None, received_at: int) -> LedgerEntry:
@@ -73,13 +73,21 @@ class StreetAppender:
         entry.entry_hash = leaf_hash(entry_leaf(entry))
         self.compact.append(entry.entry_hash)
         row.size, row.last_hash = entry.position, entry.entry_hash
-        row.frontier = json.dumps(self.compact.to_json())
-        db.session.add(entry)
-        self.appended += 1
+        self.entries.append(entry)
         return entry
+
+    def flush(self) -> None:
+        """Insert the appended entries in one statement and record where the ledger stands."""
+        if self.entries:
+            columns = [c.key for c in LedgerEntry.__table__.columns if c.key != "id"]
+            db.session.execute(insert(LedgerEntry),
+                               [{c: getattr(e, c) for c in columns} for e in self.entries])
+            self.entries.clear()
+        self.row.frontier = json.dumps(self.compact.to_json())
 
     def sign_head(self) -> TreeHead:
         """A signed statement of the ledger's size and root, issued at the end of a push."""
+        self.flush()
         key = current_server_key()
         signed_at = wall_ms()
         root = self.compact.root()

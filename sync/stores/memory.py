@@ -68,7 +68,7 @@ class MemoryStore:
 
     def adopt(self, states: dict[str, dict[str, Any]], attention: dict[str, bool],
               known: Iterable[str]) -> None:
-        self._states.update(copy.deepcopy(states))
+        self._states.update(states)  # the snapshot's states are handed over, not shared
         self._attention.update(attention)
         self._known.update(known)
 
