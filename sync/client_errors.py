@@ -12,20 +12,10 @@ from typing import Any
 
 from sync import canonical
 from sync.catalogue import text
+from sync.http_codes import code_of_status
 
 CLIENT_CODES = frozenset({"server_unreachable", "server_error", "bad_response"})
 """Codes the client makes itself; the catalogue's ``client.<code>`` says them in Chinese."""
-
-_STATUS_CODES = {
-    400: "bad_request",
-    401: "auth_required",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "body_too_large",
-    415: "unsupported_media_type",
-}
-"""The code of a refusal that came without our error body (from a proxy, say)."""
 
 
 class SyncError(Exception):
@@ -105,7 +95,7 @@ def read_error(status: int, body: bytes) -> tuple[str, str, dict[str, Any]]:
     except (ValueError, KeyError, TypeError, AttributeError):
         code, message, details = None, "", None
     if not isinstance(code, str) or not code:
-        code = "server_error" if status >= 500 else _STATUS_CODES.get(status, "bad_request")
+        code = code_of_status(status)
     if not isinstance(message, str):
         message = ""
     return code, message, details if isinstance(details, dict) else {}

@@ -12,6 +12,7 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from sync.catalogue import text
+from sync.http_codes import code_of_status
 
 
 class ApiError(Exception):
@@ -30,18 +31,6 @@ class ApiError(Exception):
         return {"error": {"code": self.code, "message": message, "details": self.details}}
 
 
-_HTTP_CODES = {
-    400: "bad_request",
-    401: "auth_required",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "body_too_large",
-    415: "unsupported_media_type",
-    500: "server_error",
-}
-
-
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(error: ApiError):  # type: ignore[no-untyped-def]
@@ -50,5 +39,5 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         status = error.code or 500
-        code = _HTTP_CODES.get(status, "bad_request")
+        code = code_of_status(status)
         return jsonify(ApiError(status, code).to_json()), status

@@ -13,9 +13,9 @@ from flask_migrate import upgrade
 
 from server import create_app
 from server.extensions import db
+from server.local import fresh_postgres, start_server, stop_server
 from server.models import LedgerEntry
 from server.services.ledger_verify import verify_ledger
-from tests.server.conftest import fresh_postgres, start_server, stop_server
 from tests.server.fleet import FieldTablet, enrol_tablet, import_demo_roster, visit
 
 PUSHERS = 20

@@ -9,7 +9,7 @@ import time
 
 import requests
 
-from tests.server.conftest import ROOT, free_port
+from server.local import ROOT, free_port
 
 CODE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 

@@ -1,0 +1,102 @@
+"""A server process on this machine, for development: tests and benches start it this way.
+
+gunicorn on a free port of 127.0.0.1, against a database given by the environment, and a
+fresh PostgreSQL database for a run that must not touch anything else. Not used in
+production (see docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN = os.environ.get("MINQING_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@contextlib.contextmanager
+def fresh_postgres(prefix: str = "minqing_test") -> Iterator[str]:
+    """A new, empty PostgreSQL database on 127.0.0.1, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    log: Path | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+
+def start_server(env: dict[str, str], workers: int = 1, log: Path | None = None,
+                 timeout: int = 120) -> LiveServer:
+    """gunicorn on a free port; returns once /api/v1/health answers. Its output goes to
+    `log` when given, else it is dropped (errors at start-up are raised either way)."""
+    port = free_port()
+    sink = log.open("wb") if log is not None else subprocess.DEVNULL
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+             f"127.0.0.1:{port}", "--timeout", str(timeout), "server:create_app()"],
+            env=env, cwd=ROOT, stdout=sink,
+            stderr=subprocess.STDOUT if log is not None else subprocess.PIPE,
+        )
+    finally:
+        if log is not None:
+            sink.close()  # type: ignore[union-attr]
+    server = LiveServer(f"http://127.0.0.1:{port}", env, process, log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(_output(server))
+        try:
+            if requests.get(f"{server.url}/api/v1/health", timeout=1).ok:
+                return server
+        except requests.RequestException:
+            time.sleep(0.1)
+    stop_server(server)
+    raise RuntimeError("gunicorn did not answer /api/v1/health within 30 s")
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+def _output(server: LiveServer) -> str:
+    if server.log is not None:
+        return server.log.read_text(errors="replace")[-2000:]
+    stderr = server.process.stderr
+    return stderr.read().decode(errors="replace") if stderr else "gunicorn exited"
