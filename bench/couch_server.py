@@ -20,8 +20,9 @@ from typing import Any
 
 import orjson
 import requests
-from minqing_server import free_port
 from records import Create, Edit, batches, couch_doc, couch_edited
+
+from server.local import free_port
 
 PACKAGE_DIR = Path(__file__).resolve().parent / "couch"
 BINARY = PACKAGE_DIR / "node_modules" / ".bin" / "pouchdb-server"
