@@ -12,6 +12,7 @@ from server.api.schemas import EnrolRequest
 from server.extensions import db
 from server.models import Worker
 from server.services.enrolment import enrol as enrol_with_code
+from server.services.server_key import current_server_key
 
 enrol = Blueprint("enrol", __name__, url_prefix="/api/v1")
 
@@ -50,10 +51,6 @@ def _read_body() -> tuple[str, str, str]:
     return loaded["code"], loaded["public_key"], loaded["device_name"] or ""
 
 
-def _server_key() -> dict[str, str] | None:
+def _server_key() -> dict[str, str]:
     """The server's signing key, so the tablet can check signed tree heads from now on."""
-    try:
-        from server.services.server_key import current_server_key
-    except ImportError:
-        return None
     return current_server_key().to_json()

@@ -106,7 +106,7 @@ def receive_push(device: Device, batch: Batch) -> PushResult:
         return result
     _remember_head(device, batch)
     appender = StreetAppender(worker.street_id)
-    judge = _Judge(device, worker)
+    judge = _Judge(worker)
     judge.prefetch(fresh)
     received_at = wall_ms()
     with db.session.no_autoflush:
@@ -177,7 +177,7 @@ def _remember_head(device: Device, batch: Batch) -> None:
 class _Judge:
     """Decides each operation's verdict: who wrote it, where, is it valid, based on what."""
 
-    def __init__(self, device: Device, worker: Worker) -> None:
+    def __init__(self, worker: Worker) -> None:
         self.worker = worker
         self.area = area_of(worker.role, worker.street_id, worker.community_id, worker.grid_id)
         self.projector = Projector()

@@ -16,6 +16,7 @@ from server.extensions import db
 from server.local import fresh_postgres, start_server, stop_server
 from server.models import LedgerEntry
 from server.services.ledger_verify import verify_ledger
+from sync.client import PushReport
 from tests.server.fleet import FieldTablet, enrol_tablet, import_demo_roster, visit
 
 PUSHERS = 20
@@ -47,11 +48,32 @@ def pg_app(postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_twenty_tablets_pushing_at_once_lose_nothing(pg_app) -> None:
     app, env = pg_app
+    reports = push_at_once(app, env, workers=4, pushers=PUSHERS)
+    assert all(r.acknowledged_seq == VISITS_EACH and not r.quarantined for r in reports)
+    with app.app_context():
+        assert db.session.query(LedgerEntry).count() == PUSHERS * VISITS_EACH
+        result = verify_ledger()
+        assert result.ok, result.first_problem
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_on_sqlite_concurrent_pushers_wait_their_turn_instead_of_failing(app, server_env
+                                                                         ) -> None:
+    """Two workers on one SQLite file: a second writer waits; nobody gets a 500 to retry."""
+    reports = push_at_once(app, server_env, workers=2, pushers=6)
+    assert all(r.acknowledged_seq == VISITS_EACH and r.retries == 0 for r in reports)
+    with app.app_context():
+        assert verify_ledger().ok
+
+
+def push_at_once(app: Flask, env: dict[str, str], *, workers: int, pushers: int
+                 ) -> list[PushReport]:
+    """`pushers` tablets, each with a morning of visits, all pushing at the same moment."""
     import_demo_roster(env)
-    server = start_server(env, workers=4)
+    server = start_server(env, workers=workers)
     try:
         tablets: list[FieldTablet] = []
-        for index in range(PUSHERS):
+        for index in range(pushers):
             worker = GRID_WORKERS[index % 2]
             tablet = enrol_tablet(app, server.url, worker)
             grid = "g-yzs-03" if worker == "w-wangfang" else "g-yzs-01"
@@ -59,12 +81,7 @@ def test_twenty_tablets_pushing_at_once_lose_nothing(pg_app) -> None:
                 tablet.writer.create("visit", {**visit(grid_id=grid, number=number),
                                                "worker_id": worker})
             tablets.append(tablet)
-        with ThreadPoolExecutor(max_workers=PUSHERS) as pool:
-            reports = list(pool.map(lambda t: t.push(batch_size=5), tablets))
+        with ThreadPoolExecutor(max_workers=pushers) as pool:
+            return list(pool.map(lambda t: t.push(batch_size=5), tablets))
     finally:
         stop_server(server)
-    assert all(r.acknowledged_seq == VISITS_EACH and not r.quarantined for r in reports)
-    with app.app_context():
-        assert db.session.query(LedgerEntry).count() == PUSHERS * VISITS_EACH
-        result = verify_ledger()
-        assert result.ok, result.first_problem
