@@ -21,13 +21,15 @@ from pathlib import Path
 from flask import Flask
 
 from server import create_app
-from server.local import ROOT, LiveServer, fresh_postgres, start_server, stop_server
-from server.services.enrolment import issue_code
+from server.local import (
+    ROOT,
+    LiveServer,
+    enrol_local_tablet,
+    fresh_postgres,
+    start_server,
+    stop_server,
+)
 from sync.client import ClientSettings, SyncClient
-from sync.operation import Author
-from sync.replica import Replica
-from sync.request_counter import MemoryCounter
-from sync.signing import DeviceKey
 from sync.writer import RecordWriter
 
 DEMO_ROSTER = ROOT / "server" / "demo" / "roster.yaml"
@@ -99,12 +101,6 @@ class Tablet:
 def enrol(app: Flask, url: str, worker_id: str, *, client_url: str | None = None) -> Tablet:
     """Enrol a new tablet for `worker_id` with a one-time code; `client_url` may point the
     client through a proxy (enrolment itself goes straight to the server)."""
-    with app.app_context():
-        code = issue_code(worker_id).code
-    key = DeviceKey.generate()
-    enrolment = SyncClient.enrol(url, code, key, f"{worker_id}的平板")
-    writer = RecordWriter(Replica(), enrolment.device_id, key,
-                          Author(worker_id, ROLES[worker_id]))
-    client = SyncClient(client_url or url, enrolment.device_id, key, MemoryCounter(),
-                        settings=ClientSettings(read_timeout=300.0))
-    return Tablet(worker_id, writer, client)
+    tablet = enrol_local_tablet(app, url, worker_id, ROLES[worker_id], client_url=client_url,
+                                settings=ClientSettings(read_timeout=300.0))
+    return Tablet(worker_id, tablet.writer, tablet.client)

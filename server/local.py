@@ -14,12 +14,21 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import requests
+from flask import Flask
+
+from server.services.enrolment import issue_code
+from sync.client import ClientSettings, SyncClient
+from sync.operation import Author
+from sync.replica import Replica
+from sync.request_counter import MemoryCounter
+from sync.signing import DeviceKey
+from sync.writer import RecordWriter
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = os.environ.get("MINQING_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -100,3 +109,29 @@ def _output(server: LiveServer) -> str:
         return server.log.read_text(errors="replace")[-2000:]
     stderr = server.process.stderr
     return stderr.read().decode(errors="replace") if stderr else "gunicorn exited"
+
+
+@dataclass
+class LocalTablet:
+    """A tablet enrolled on a local server: its writer (replica and chain), key and client."""
+
+    worker_id: str
+    writer: RecordWriter
+    key: DeviceKey
+    client: SyncClient
+
+
+def enrol_local_tablet(app: Flask, url: str, worker_id: str, role: str, *,
+                       client_url: str | None = None,
+                       settings: ClientSettings | None = None,
+                       sleep: Callable[[float], None] = time.sleep) -> LocalTablet:
+    """Enrol a new tablet as the office would (a one-time code) and the tablet does (its own
+    key, through the API); `client_url` may send its syncs through a proxy."""
+    with app.app_context():
+        code = issue_code(worker_id).code
+    key = DeviceKey.generate()
+    enrolment = SyncClient.enrol(url, code, key, f"{worker_id}的平板")
+    writer = RecordWriter(Replica(), enrolment.device_id, key, Author(worker_id, role))
+    client = SyncClient(client_url or url, enrolment.device_id, key, MemoryCounter(),
+                        settings=settings, sleep=sleep)
+    return LocalTablet(worker_id, writer, key, client)

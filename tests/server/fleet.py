@@ -9,11 +9,9 @@ from typing import Any
 
 from flask import Flask
 
-from server.services.enrolment import issue_code
+from server.local import enrol_local_tablet
 from sync.client import ClientSettings, PullReport, PushReport, SyncClient
-from sync.operation import Author
 from sync.replica import Replica
-from sync.request_counter import MemoryCounter
 from sync.signing import DeviceKey
 from sync.writer import RecordWriter
 from tests.server.conftest import flask_command
@@ -64,18 +62,14 @@ class FieldTablet:
 def enrol_tablet(app: Flask, url: str, worker_id: str, *, base_url: str | None = None,
                  settings: ClientSettings | None = None) -> FieldTablet:
     """Enrol a new tablet for `worker_id`; `base_url` may point through a flaky proxy."""
-    with app.app_context():
-        code = issue_code(worker_id).code
-    key = DeviceKey.generate()
-    enrolment = SyncClient.enrol(url, code, key, f"{worker_id}的平板")
-    writer = RecordWriter(Replica(), enrolment.device_id, key,
-                          Author(worker_id, ROLES[worker_id]))
-    client = SyncClient(base_url or url, enrolment.device_id, key, MemoryCounter(),
-                        settings=settings or ClientSettings(
-                            push_attempts=8, backoff_base=0.05, backoff_cap=0.2,
-                            read_timeout=20.0, retry_backoff=0.05),
-                        sleep=lambda _seconds: None)
-    return FieldTablet(worker_id, writer, key, client)
+    tablet = enrol_local_tablet(
+        app, url, worker_id, ROLES[worker_id], client_url=base_url,
+        settings=settings or ClientSettings(push_attempts=8, backoff_base=0.05,
+                                            backoff_cap=0.2, read_timeout=20.0,
+                                            retry_backoff=0.05),
+        sleep=lambda _seconds: None,  # retries in tests need no real waiting
+    )
+    return FieldTablet(worker_id, tablet.writer, tablet.key, tablet.client)
 
 
 def dispute(grid_id: str = "g-yzs-03", **changes: Any) -> dict[str, Any]:
