@@ -59,33 +59,48 @@ class Cursor:
 
 
 def pull_page(device: Device, cursor_text: str | None, limit: int) -> dict[str, Any]:
+    """One page of what `device` should receive after `cursor_text` (None: a new tablet)."""
     worker = db.session.get(Worker, device.worker_id)
     area = area_of(worker.role, worker.street_id, worker.community_id, worker.grid_id)
     roster_now = _roster_version()
     cursor = Cursor.decode(cursor_text)
     page: dict[str, Any] = {"snapshot": [], "ops": [], "roster": None}
     if cursor is None:
-        start = _ledger_size(worker.street_id)
-        cursor = Cursor("s", start, roster_now, "")
-        page["roster"] = _roster(area, worker.street_id, roster_now)
-    elif cursor.roster < roster_now:
+        cursor = Cursor("s", _ledger_size(worker.street_id), roster_now, "")
+    if cursor_text is None or cursor.roster < roster_now:
         page["roster"] = _roster(area, worker.street_id, roster_now)
     if cursor.phase == "s":
-        rows = db.session.scalars(
-            select(RecordProjection)
-            .where(_area_column(RecordProjection, area) == area.id,
-                   RecordProjection.id > cursor.last_record)
-            .order_by(RecordProjection.id).limit(limit)
-        ).all()
-        page["snapshot"] = [{"id": row.id, "state": orjson.Fragment(row.state)} for row in rows]
-        if len(rows) == limit:
-            next_cursor = Cursor("s", cursor.position, roster_now, rows[-1].id)
-        else:
-            next_cursor = Cursor("o", cursor.position, roster_now)
-        page.update(cursor=next_cursor.encode(), more=True)
-        return page
-    # Grid and community ids are unique across streets: the area's own index
-    # (grid_id, position) or (community_id, position) answers this without the street.
+        page["snapshot"], next_cursor = _snapshot(area, cursor, roster_now, limit)
+        more = True  # the operations since the snapshot began come next
+    else:
+        page["ops"], next_cursor = _operations(device, area, cursor, roster_now, limit)
+        more = len(page["ops"]) == limit
+    page.update(cursor=next_cursor.encode(), more=more)
+    return page
+
+
+def _snapshot(area: Area, cursor: Cursor, roster: int, limit: int
+              ) -> tuple[list[dict[str, Any]], Cursor]:
+    """The merged records in the area, by id, as stored (not re-encoded)."""
+    rows = db.session.scalars(
+        select(RecordProjection)
+        .where(_area_column(RecordProjection, area) == area.id,
+               RecordProjection.id > cursor.last_record)
+        .order_by(RecordProjection.id).limit(limit)
+    ).all()
+    items = [{"id": row.id, "state": orjson.Fragment(row.state)} for row in rows]
+    if len(rows) == limit:
+        return items, Cursor("s", cursor.position, roster, rows[-1].id)
+    return items, Cursor("o", cursor.position, roster)
+
+
+def _operations(device: Device, area: Area, cursor: Cursor, roster: int, limit: int
+                ) -> tuple[list[orjson.Fragment], Cursor]:
+    """Accepted operations in the area after the cursor, others' only, oldest first.
+
+    Grid and community ids are unique across streets, so the area's own index
+    (grid_id, position) or (community_id, position) answers this without the street.
+    """
     entries = db.session.execute(
         select(LedgerEntry.position, LedgerEntry.op_id, LedgerEntry.body)
         .where(_area_column(LedgerEntry, area) == area.id,
@@ -94,10 +109,8 @@ def pull_page(device: Device, cursor_text: str | None, limit: int) -> dict[str, 
                LedgerEntry.device_id != device.id)
         .order_by(LedgerEntry.position).limit(limit)
     ).all()
-    page["ops"] = [_op_json(op_id, body) for _, op_id, body in entries]
     position = entries[-1].position if entries else cursor.position
-    page.update(cursor=Cursor("o", position, roster_now).encode(), more=len(entries) == limit)
-    return page
+    return [_op_json(op_id, body) for _, op_id, body in entries], Cursor("o", position, roster)
 
 
 def _op_json(op_id: str, body: bytes) -> orjson.Fragment:
