@@ -22,7 +22,7 @@ import orjson
 import requests
 from records import Create, Edit, batches, couch_doc, couch_edited
 
-from server.local import free_port
+from server.local import free_port, stop_process
 
 PACKAGE_DIR = Path(__file__).resolve().parent / "couch"
 BINARY = PACKAGE_DIR / "node_modules" / ".bin" / "pouchdb-server"
@@ -112,12 +112,7 @@ def _welcome(server: PouchServer) -> dict[str, Any]:
 
 
 def stop(server: PouchServer) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+    stop_process(server.process)
 
 
 @dataclass

@@ -96,12 +96,17 @@ def start_server(env: dict[str, str], workers: int = 1, log: Path | None = None,
 
 
 def stop_server(server: LiveServer) -> None:
-    server.process.terminate()
+    stop_process(server.process)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Ask a server process to stop; kill it if it has not within ten seconds."""
+    process.terminate()
     try:
-        server.process.wait(timeout=10)
+        process.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+        process.kill()
+        process.wait()
 
 
 def _output(server: LiveServer) -> str:
