@@ -212,17 +212,23 @@ class SyncClient:
               settings: ClientSettings | None = None) -> Enrolment:
         """Trade a one-time code and this tablet's public key for a device identity.
 
-        Not repeated if the answer is lost (the code works once); raises `EnrolmentRefused`
-        for a bad code or a key already enrolled.
+        Sent again if the answer is lost: the server gives the same device back for the
+        same code and key. Raises `EnrolmentRefused` for a bad code or a key enrolled by
+        another code, `ServerUnavailable` when the server cannot be reached.
         """
         settings = settings or ClientSettings()
         http = session if session is not None else make_session(settings)
         payload = {"code": code, "public_key": key.public.to_text(), "device_name": device_name}
         try:
-            response = http.post(base_url.rstrip("/") + ENROL_PATH, json=payload,
-                                 timeout=settings.timeout())
-        except requests.RequestException as exc:
-            raise unreachable(exc) from exc
+            for attempt in range(1, settings.push_attempts + 1):
+                try:
+                    response = http.post(base_url.rstrip("/") + ENROL_PATH, json=payload,
+                                         timeout=settings.timeout())
+                    break
+                except requests.RequestException as exc:
+                    if attempt == settings.push_attempts:
+                        raise unreachable(exc) from exc
+                    time.sleep(settings.backoff(attempt, random.random()))
         finally:
             if session is None:
                 http.close()

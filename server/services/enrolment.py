@@ -128,13 +128,20 @@ def enrol(code: str, public_key_text: str, device_name: str) -> Device:
     """Trade a valid code and a new public key for a device of the code's worker.
 
     The code is claimed with a conditional UPDATE, so of two tablets racing with one code
-    exactly one wins; the device row goes in the same transaction.
+    exactly one wins; the device row goes in the same transaction. A tablet whose answer was
+    lost sends the same code and key again and gets the same device back (a code still
+    works only once: with any other key it is refused).
     """
     key_text = _canonical_key(public_key_text)
     session = db.session
     now = wall_ms()
     hashed = code_hash(code)
     issued = session.get(EnrolmentCode, hashed)
+    if issued is not None and issued.used_at is not None:
+        earlier = session.get(Device, issued.device_id) if issued.device_id else None
+        if earlier is not None and earlier.public_key == key_text \
+                and earlier.revoked_at is None:
+            return earlier
     if issued is None or issued.used_at is not None or issued.expires_at <= now:
         raise ApiError(404, "enrolment_code_invalid")
     worker = session.get(Worker, issued.worker_id)

@@ -82,6 +82,15 @@ class TestEnrol:
         assert enrol(office, code).status_code == 201
         assert_refused(enrol(office, code), 404, "enrolment_code_invalid")
 
+    def test_a_tablet_whose_answer_was_lost_gets_the_same_device_again(
+            self, office: LiveServer) -> None:
+        code = issue(office.env, "w-wangfang")
+        key = DeviceKey.generate().public.to_text()
+        first = enrol(office, code, public_key=key)
+        again = enrol(office, code, public_key=key)
+        assert again.status_code == 201
+        assert again.json()["device_id"] == first.json()["device_id"]
+
     def test_an_unknown_code_is_refused(self, office: LiveServer) -> None:
         assert_refused(enrol(office, "AAAA-BBBB-CCCC"), 404, "enrolment_code_invalid")
 

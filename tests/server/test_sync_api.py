@@ -15,11 +15,13 @@ import requests
 from flask import Flask
 
 from server.extensions import db
-from server.models import LedgerEntry, RecordProjection
+from server.models import Device, LedgerEntry, RecordProjection
+from server.services.enrolment import issue_code
 from server.services.ledger_verify import verify_ledger
-from sync.client import DeviceRevoked
+from sync.client import ClientSettings, DeviceRevoked, SyncClient
 from sync.record_state import RecordState
 from sync.request_signing import sign_headers
+from sync.signing import DeviceKey
 from tests.server.conftest import LiveServer, flask_command
 from tests.server.fleet import FieldTablet, dispute, enrol_tablet, import_demo_roster, visit
 from tests.server.network import Fault, FlakyProxy
@@ -113,6 +115,23 @@ class TestPush:
         assert ledger_count(app) == 5
         with app.app_context():
             assert verify_ledger().ok
+        proxy.close()
+
+
+class TestEnrolmentOverABadNetwork:
+    def test_a_lost_enrolment_answer_is_asked_again_and_gives_the_same_device(self, app,
+                                                                              office):
+        proxy = FlakyProxy(int(office.url.rsplit(":", 1)[1]))
+        with app.app_context():
+            code = issue_code("w-wangfang").code
+        key = DeviceKey.generate()
+        proxy.inject(Fault(lose_response=True))
+        settings = ClientSettings(backoff_base=0.01, backoff_cap=0.05, read_timeout=20.0)
+        enrolment = SyncClient.enrol(proxy.url, code, key, "王芳的平板", settings=settings)
+        assert proxy.faults_applied == 1
+        with app.app_context():
+            [device] = db.session.query(Device).all()
+        assert enrolment.device_id == device.id
         proxy.close()
 
 
