@@ -55,6 +55,7 @@ ENROL_PATH = "/api/v1/enrol"
 MARK_PATH = "/api/v1/sync/mark"
 PUSH_PATH = "/api/v1/sync/push"
 PULL_PATH = "/api/v1/sync/pull"
+QUARANTINED_PATH = "/api/v1/sync/quarantined"
 
 _PUSH_HEADERS = {"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"}
 
@@ -274,6 +275,7 @@ class SyncClient:
         mark: int | None = None
         start: int | None = None
         failures = 0
+        answers_lost = False
         while True:
             batch: Batch | None = None
             try:
@@ -283,12 +285,16 @@ class SyncClient:
                     start = mark if start is None else start
                 batch = writer.batch_since(mark, size)
                 if not batch.ops:
+                    if answers_lost and start is not None:
+                        report.quarantined = self.quarantined(after=start)
                     return
                 result = self._push_batch(batch, mark)
-            except ServerUnavailable:
+            except ServerUnavailable as unavailable:
                 failures += 1
                 if failures >= self.settings.push_attempts:
                     raise
+                # No HTTP answer at all after sending: the server may have taken the batch.
+                answers_lost = answers_lost or (batch is not None and unavailable.status is None)
                 report.retries += 1
                 self._sleep(self.settings.backoff(failures, self._jitter()))
                 mark = None
@@ -302,6 +308,15 @@ class SyncClient:
             report.sent_ops = max(0, mark - (start or 0))
             if on_progress is not None:
                 on_progress(report.batches, report.sent_ops)
+
+    def quarantined(self, after: int = 0) -> list[dict[str, Any]]:
+        """The server's quarantined operations of this device after chain position `after`:
+        the reasons to show when a push's answer was lost on the way."""
+        data = _json(self._signed("GET", QUARANTINED_PATH, query=[("after", str(after))]))
+        items = data.get("quarantined")
+        if not isinstance(items, list):
+            raise bad_response(200, "quarantined answer")
+        return items
 
     def _push_batch(self, batch: Batch, mark: int) -> dict[str, Any]:
         body = gzip.compress(batch.to_wire(), compresslevel=6, mtime=0)

@@ -182,6 +182,18 @@ def _operations() -> dict[str, dict[str, dict[str, Any]]]:
             "responses": {"200": _json(schemas.Mark, "The acknowledged mark.")},
         })},
         "sync.push": {"post": _signed(_push_operation())},
+        "sync.quarantined": {"get": _signed({
+            "operationId": "getQuarantined",
+            "summary": "This device's quarantined operations, with their reasons: what a "
+                       "tablet shows when a push's answer was lost on the way.",
+            "parameters": [{"in": "query", "name": "after", "required": False,
+                            "schema": {"type": "integer", "minimum": 0, "default": 0},
+                            "description": "Only operations after this chain position."}],
+            "responses": {
+                "200": _json(schemas.QuarantinedList, "Oldest first."),
+                "400": _refused("`after` is not a whole number.", ["bad_request"]),
+            },
+        })},
         "sync.pull": {"get": _signed({
             "operationId": "pull",
             "summary": "Changes in the device's scope since the cursor, oldest first.",

@@ -145,6 +145,10 @@ class Quarantined(Schema):
     problems = _listed(Problem, "Schema problems, for `invalid_record`; otherwise empty.")
 
 
+class QuarantinedList(Schema):
+    quarantined = _listed(Quarantined, "This device's quarantined operations after `after`.")
+
+
 class TreeHead(Schema):
     street_id = _text("The street whose ledger this head covers.")
     size = _int("Number of ledger entries covered.")

@@ -10,7 +10,13 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from server.api.errors import ApiError
 from server.services.pull import pull_page
-from server.services.push import WIRE_TYPE, inflate, parse_batch, receive_push
+from server.services.push import (
+    WIRE_TYPE,
+    inflate,
+    parse_batch,
+    quarantined_after,
+    receive_push,
+)
 from server.services.request_auth import authenticate
 
 sync = Blueprint("sync", __name__, url_prefix="/api/v1/sync")
@@ -39,6 +45,17 @@ def push():  # type: ignore[no-untyped-def]
         "quarantined": len(result.quarantined),
     })
     return jsonify(result.to_json())
+
+
+@sync.get("/quarantined")
+def quarantined():  # type: ignore[no-untyped-def]
+    """The device's quarantined operations after a chain position, with their reasons."""
+    device = authenticate()
+    try:
+        after = int(request.args.get("after", 0))
+    except ValueError as exc:
+        raise ApiError(400, "bad_request", {"after": request.args.get("after")}) from exc
+    return jsonify({"quarantined": quarantined_after(device, after)})
 
 
 @sync.get("/pull")

@@ -10,6 +10,7 @@ push resumes from the mark.
 
 from __future__ import annotations
 
+import json
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,6 +138,19 @@ def _judge_and_enter(fresh: list[Operation], judge: _Judge, appender: StreetAppe
         else:
             judge.quarantined.add(op.id)
             result.quarantined.append({"op": op.id, "seq": op.seq, **reason})
+
+
+def quarantined_after(device: Device, after: int) -> list[dict[str, Any]]:
+    """What the ledger holds back of this device's chain after `after`, with the reasons
+    the push answered at the time (for a tablet whose answer was lost)."""
+    rows = db.session.execute(
+        select(LedgerEntry.op_id, LedgerEntry.device_seq, LedgerEntry.reason)
+        .where(LedgerEntry.device_id == device.id, LedgerEntry.device_seq > after,
+               LedgerEntry.verdict == "quarantined")
+        .order_by(LedgerEntry.device_seq)
+    ).all()
+    return [{"op": op_id, "seq": seq, **json.loads(reason or "{}")}
+            for op_id, seq, reason in rows]
 
 
 def _verify(device: Device, batch: Batch) -> None:

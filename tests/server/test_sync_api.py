@@ -118,6 +118,21 @@ class TestPush:
         proxy.close()
 
 
+class TestQuarantineAfterALostAnswer:
+    def test_the_reasons_are_fetched_when_the_push_answer_was_lost(self, app, office):
+        proxy = FlakyProxy(int(office.url.rsplit(":", 1)[1]))
+        tablet = enrol_tablet(app, office.url, "w-wangfang", base_url=proxy.url)
+        tablet.client.mark()
+        tablet.writer.create("visit", visit())
+        tablet.writer.create("visit", visit(grid_id="g-fsy-01"))  # outside her grid
+        proxy.inject(Fault(lose_response=True))
+        report = tablet.push()
+        assert proxy.faults_applied == 1
+        assert [(q["seq"], q["code"]) for q in report.quarantined] == [(2, "outside_scope")]
+        assert "网格" in report.quarantined[0]["message"]
+        proxy.close()
+
+
 class TestEnrolmentOverABadNetwork:
     def test_a_lost_enrolment_answer_is_asked_again_and_gives_the_same_device(self, app,
                                                                               office):

@@ -37,6 +37,7 @@ from tests.sync.net_stub import DROP, Reply, Seen, StubServer
 MARK = "/api/v1/sync/mark"
 PUSH = "/api/v1/sync/push"
 PULL = "/api/v1/sync/pull"
+QUARANTINED = "/api/v1/sync/quarantined"
 CLOCK_US = 1_795_000_000_000_000
 
 SETTINGS = ClientSettings(connect_timeout=2, read_timeout=5, retries=2, retry_backoff=0,
@@ -307,10 +308,20 @@ class TestPush:
     def test_a_lost_answer_resumes_from_the_servers_mark_without_resending(
             self, stub, client, receiver, worker):
         stub.route("POST", PUSH, receiver.push, receiver.lost, receiver.push)
+        stub.route("GET", QUARANTINED, Reply(200, {"quarantined": []}))
         report = client().push(worker.writer, batch_size=3)
         assert receiver.batches == [[1, 2, 3], [4, 5, 6], [7]]
-        assert [seen.path for seen in stub.seen] == [MARK, PUSH, PUSH, MARK, PUSH]
+        assert [seen.path for seen in stub.seen] == [MARK, PUSH, PUSH, MARK, PUSH, QUARANTINED]
         assert (report.acknowledged_seq, report.sent_ops, report.retries) == (7, 7, 1)
+
+    def test_after_a_lost_answer_the_quarantine_comes_from_the_server(
+            self, stub, client, receiver, worker):
+        held = {"op": "x", "seq": 5, "code": "outside_scope", "message": "只能在本人网格",
+                "problems": []}
+        stub.route("POST", PUSH, receiver.push, receiver.lost, receiver.push)
+        stub.route("GET", QUARANTINED, Reply(200, {"quarantined": [held]}))
+        report = client().push(worker.writer, batch_size=3)
+        assert report.quarantined == [held]
 
     def test_it_gives_up_after_the_configured_attempts(self, stub, client, receiver, worker,
                                                        sleeps):
