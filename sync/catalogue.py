@@ -391,6 +391,8 @@ ZH: dict[str, str] = {
     "client.bad_response": "同步服务器的回应无法识别（可能需要先登录当前网络），请稍后重试；"
     "记录仍保存在本机",
     "client.unknown_error": "同步失败（{code}），请稍后重试或联系管理员",
+    "client.chain_behind": "服务器上本设备的记录比平板上的多，平板可能是从旧备份恢复的。"
+    "为免记录冲突已停止同步，请联系社区管理员重新注册本设备",
 }
 
 # An English catalogue `EN` with the same keys can be added here later; `text` would then

@@ -27,6 +27,7 @@ from sync.chain import Batch
 from sync.client_errors import (
     AuthFailed,
     BatchRefused,
+    ChainBehind,
     DeviceRevoked,
     EnrolmentRefused,
     RequestRefused,
@@ -46,7 +47,7 @@ from sync.signing import DeviceKey
 from sync.writer import RecordWriter
 
 __all__ = [
-    "AuthFailed", "BatchRefused", "ClientSettings", "CounterStore", "DeviceRevoked",
+    "AuthFailed", "BatchRefused", "ChainBehind", "ClientSettings", "CounterStore", "DeviceRevoked",
     "Enrolment", "EnrolmentRefused", "FileCounter", "MemoryCounter", "PullReport",
     "PushReport", "RequestRefused", "ServerUnavailable", "SyncClient", "SyncError",
 ]
@@ -283,6 +284,9 @@ class SyncClient:
                     mark, report.acknowledged_head = self.mark()
                     report.acknowledged_seq = mark
                     start = mark if start is None else start
+                    if mark > writer.chain.seq:
+                        raise ChainBehind("chain_behind", details={
+                            "server_seq": mark, "tablet_seq": writer.chain.seq})
                 batch = writer.batch_since(mark, size)
                 if not batch.ops:
                     if answers_lost and start is not None:

@@ -14,7 +14,8 @@ from sync import canonical
 from sync.catalogue import text
 from sync.http_codes import code_of_status
 
-CLIENT_CODES = frozenset({"server_unreachable", "server_error", "bad_response"})
+CLIENT_CODES = frozenset({"server_unreachable", "server_error", "bad_response",
+                          "chain_behind"})
 """Codes the client makes itself; the catalogue's ``client.<code>`` says them in Chinese."""
 
 
@@ -53,6 +54,12 @@ class EnrolmentRefused(RequestRefused):
 
 class ServerUnavailable(SyncError):
     """The server could not be reached or did not answer usefully, after the retries."""
+
+
+class ChainBehind(SyncError):
+    """The server holds more of this device's chain than the tablet does: the tablet was
+    restored from an old backup. Writing on would fork the chain, so the tablet must stop
+    and be enrolled again as a new device."""
 
 
 def message_for(code: str) -> str:

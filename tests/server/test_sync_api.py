@@ -18,10 +18,12 @@ from server.extensions import db
 from server.models import Device, LedgerEntry, RecordProjection
 from server.services.enrolment import issue_code
 from server.services.ledger_verify import verify_ledger
-from sync.client import ClientSettings, DeviceRevoked, SyncClient
+from sync.client import ChainBehind, ClientSettings, DeviceRevoked, SyncClient
 from sync.record_state import RecordState
+from sync.replica import Replica
 from sync.request_signing import sign_headers
 from sync.signing import DeviceKey
+from sync.writer import RecordWriter
 from tests.server.conftest import LiveServer, flask_command
 from tests.server.fleet import FieldTablet, dispute, enrol_tablet, import_demo_roster, visit
 from tests.server.network import Fault, FlakyProxy
@@ -148,6 +150,21 @@ class TestEnrolmentOverABadNetwork:
             [device] = db.session.query(Device).all()
         assert enrolment.device_id == device.id
         proxy.close()
+
+
+class TestRestoredTablets:
+    def test_a_tablet_restored_from_an_old_backup_stops_instead_of_forking(self, app, office):
+        tablet = enrol_tablet(app, office.url, "w-wangfang")
+        backup = RecordWriter(Replica(), tablet.client.device_id, tablet.key,
+                              tablet.writer.author)  # the tablet as it was, empty
+        for number in range(1, 4):
+            tablet.writer.create("visit", visit(number=number))
+        tablet.push()
+        with pytest.raises(ChainBehind) as behind:
+            tablet.client.push(backup)
+        assert behind.value.details == {"server_seq": 3, "tablet_seq": 0}
+        assert "备份" in behind.value.message
+        assert ledger_count(app) == 3
 
 
 class TestScope:

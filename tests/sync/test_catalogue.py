@@ -6,6 +6,7 @@ import pytest
 
 from sync import catalogue
 from sync.chain import CHAIN_CODES, ChainBroken
+from sync.client_errors import CLIENT_CODES
 from sync.merge import CONFLICT_KINDS, REVIEW_KINDS
 from sync.replica import QUARANTINE_CODES
 from sync.writer import EDIT_CODES
@@ -15,6 +16,7 @@ KEYS = sorted(
     + [f"edit.{code}" for code in EDIT_CODES]
     + [f"conflict.{kind}" for kind in CONFLICT_KINDS]
     + [f"review.{kind}" for kind in REVIEW_KINDS]
+    + [f"client.{code}" for code in CLIENT_CODES - {"server_error"}]
 )
 
 
