@@ -86,7 +86,8 @@ class TestAnswersFitTheDocument:
         signed = [(path, method) for path, operations in document["paths"].items()
                   for method, operation in operations.items() if "security" in operation]
         assert sorted(signed) == [(f"{API}/sync/mark", "get"), (f"{API}/sync/pull", "get"),
-                                  (f"{API}/sync/push", "post")]
+                                  (f"{API}/sync/push", "post"),
+                                  (f"{API}/sync/quarantined", "get")]
         for path, method in signed:
             unsigned = requests.request(method, f"{live_server.url}{path}", timeout=10)
             assert unsigned.status_code == 401
