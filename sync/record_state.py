@@ -14,6 +14,7 @@ back into ids, so views are identical everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sync import canonical
@@ -45,6 +46,10 @@ class RecordState:
         })
 
     @property
+    def record_id(self) -> str:
+        return self.data["id"]
+
+    @property
     def record_type(self) -> str:
         return self.data["type"]
 
@@ -56,6 +61,12 @@ class RecordState:
     def heads(self, field: str) -> list[str]:
         """The frontier of a field: the versions a new edit of it is based on."""
         return sorted(self._op_id(ref) for ref in self.data["fields"].get(field, {}))
+
+    def parents_for(self, fields: Iterable[str]) -> list[str]:
+        """The versions an edit of `fields` is based on: their frontiers, or the record's
+        origin when none of them was written yet (so the edit still follows the create)."""
+        parents = {head for field in fields for head in self.heads(field)}
+        return sorted(parents) or self.origin
 
     def apply(self, op: Operation) -> None:
         """Merge one causally ready operation into the state."""

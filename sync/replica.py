@@ -133,10 +133,7 @@ class Replica:
     def heads(self, record_id: str, fields: Iterable[str]) -> list[str]:
         """The versions an edit of `fields` is based on (the record's origin if none yet)."""
         state = self.state(record_id)
-        if state is None:
-            return []
-        parents = {head for f in fields for head in state.heads(f)}
-        return sorted(parents) or list(state.origin)
+        return state.parents_for(fields) if state is not None else []
 
     def history(self, record_id: str, field_name: str | None = None) -> list[dict[str, Any]]:
         """Every write to a record (or one field), oldest first: who, when, where, what."""

@@ -17,6 +17,7 @@ from sync.clock import HybridClock, wall_ms
 from sync.coded_error import CodedError
 from sync.ids import new_id
 from sync.operation import Author, Operation, OpKind
+from sync.record_state import RecordState
 from sync.replica import ApplyReport, Replica
 from sync.schemas import SCHEMA_VERSION, validate_changes, validate_child, validate_record
 from sync.signing import DeviceKey
@@ -73,42 +74,42 @@ class RecordWriter:
 
     def update(self, record_id: str, changes: Mapping[str, Any]) -> Operation:
         """New values for some fields. A status may only move forward from what is shown."""
-        record_type = self._record_type(record_id)
-        validate_changes(record_type, dict(changes))
-        self._refuse_backward_moves(record_id, record_type, changes)
-        return self._edit(record_id, record_type, OpKind.UPDATE, dict(changes))
+        state = self._state(record_id)
+        validate_changes(state.record_type, dict(changes))
+        self._refuse_backward_moves(state, changes)
+        return self._edit(state, OpKind.UPDATE, dict(changes))
 
     def add(self, record_id: str, collection: str, entry: Mapping[str, Any]) -> Operation:
         """Append a child entry (mediation note, checkpoint, request...); never conflicts."""
-        record_type = self._record_type(record_id)
+        state = self._state(record_id)
         child = {"id": new_id(), **entry}
-        validate_child(record_type, collection, child)
-        parents = self.replica.heads(record_id, ())
-        return self._commit(record_id, record_type, OpKind.ADD, {collection: child}, parents)
+        validate_child(state.record_type, collection, child)
+        return self._commit(record_id, state.record_type, OpKind.ADD, {collection: child},
+                            state.parents_for(()))
 
     def resolve(self, record_id: str, field: str, value: Any) -> Operation:
         """Settle an open conflict: the new version is based on every competing one."""
-        record_type = self._record_type(record_id)
-        validate_changes(record_type, {field: value})
-        return self._edit(record_id, record_type, OpKind.RESOLVE, {field: value})
+        state = self._state(record_id)
+        validate_changes(state.record_type, {field: value})
+        return self._edit(state, OpKind.RESOLVE, {field: value})
 
     def override(self, record_id: str, field: str, value: Any, reason: str) -> Operation:
         """Reopen a case or lower its escalation level: only for roles that may."""
-        record_type = self._record_type(record_id)
+        state = self._state(record_id)
         if not workflow.may_override(self.author.role):
             raise EditRefused("override_not_allowed", f"role {self.author.role} may not override")
         if not reason.strip():
             raise EditRefused("reason_required", "an override needs a reason")
-        validate_changes(record_type, {field: value})
-        return self._edit(record_id, record_type, OpKind.OVERRIDE, {field: value}, reason)
+        validate_changes(state.record_type, {field: value})
+        return self._edit(state, OpKind.OVERRIDE, {field: value}, reason)
 
     def retract(self, record_id: str, reason: str) -> Operation:
         """Withdraw a record with a reason; its history stays."""
-        record_type = self._record_type(record_id)
+        state = self._state(record_id)
         if not reason.strip():
             raise EditRefused("reason_required", "a retraction needs a reason")
-        parents = self.replica.heads(record_id, ())
-        return self._commit(record_id, record_type, OpKind.RETRACT, {}, parents, reason)
+        return self._commit(record_id, state.record_type, OpKind.RETRACT, {},
+                            state.parents_for(()), reason)
 
     # -- hand-over -----------------------------------------------------------------------
 
@@ -131,18 +132,18 @@ class RecordWriter:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _record_type(self, record_id: str) -> str:
+    def _state(self, record_id: str) -> RecordState:
+        """The record as this device holds it, read once per edit."""
         state = self.replica.state(record_id)
         if state is None or not state.origin:
             raise EditRefused("record_unknown", f"record {record_id} is not on this device")
-        return state.record_type
+        return state
 
-    def _refuse_backward_moves(self, record_id: str, record_type: str,
-                               changes: Mapping[str, Any]) -> None:
+    def _refuse_backward_moves(self, state: RecordState, changes: Mapping[str, Any]) -> None:
         """Moving a case back is the office's call (`override`), never a plain edit."""
-        if record_type != "dispute":
+        if state.record_type != "dispute":
             return
-        shown = self.replica.record(record_id)["values"]
+        shown = state.view()["values"]
         status, was = changes.get(workflow.STATUS_FIELD), shown.get(workflow.STATUS_FIELD)
         if status is not None and was is not None and not workflow.is_forward(was, status):
             raise EditRefused("status_backward", f"{was} -> {status}")
@@ -151,10 +152,10 @@ class RecordWriter:
         if level is not None and was is not None and rank(level) < rank(was):
             raise EditRefused("escalation_lowering", f"{was} -> {level}")
 
-    def _edit(self, record_id: str, record_type: str, kind: OpKind, changes: dict[str, Any],
+    def _edit(self, state: RecordState, kind: OpKind, changes: dict[str, Any],
               reason: str | None = None) -> Operation:
-        parents = self.replica.heads(record_id, changes)
-        return self._commit(record_id, record_type, kind, changes, parents, reason)
+        return self._commit(state.record_id, state.record_type, kind, changes,
+                            state.parents_for(changes), reason)
 
     def _commit(self, record_id: str, record_type: str, kind: OpKind, changes: dict[str, Any],
                 parents: list[str], reason: str | None = None) -> Operation:
