@@ -36,12 +36,24 @@ class Problem:
                 "detail": self.detail}
 
 
+@dataclass(frozen=True)
+class ChainLink:
+    """One operation's place in its device's chain, and where its entry stands."""
+
+    op_id: str
+    prev: str
+    street_id: str
+    position: int
+
+
 @dataclass
 class Verification:
     entries: int = 0
     tree_heads: int = 0
     device_heads: int = 0
     problems: list[Problem] = field(default_factory=list)
+    chains: dict[str, dict[int, ChainLink]] = field(default_factory=dict)
+    """What the street pass read of each device's chain, for the device pass."""
 
     @property
     def ok(self) -> bool:
@@ -70,7 +82,7 @@ def _verify_street(street: StreetLedger, result: Verification) -> None:
     previous_hash, expected = "", 1
     for entry in _entries(street.street_id):
         result.entries += 1
-        problem = _check_entry(entry, expected, previous_hash)
+        problem = _check_entry(entry, expected, previous_hash, result.chains)
         if problem:
             result.problems.append(Problem(street.street_id, entry.position, *problem))
             return
@@ -98,8 +110,9 @@ def _entries(street_id: str) -> Iterator[LedgerEntry]:
     )
 
 
-def _check_entry(entry: LedgerEntry, expected: int, previous_hash: str
-                 ) -> tuple[str, str] | None:
+def _check_entry(entry: LedgerEntry, expected: int, previous_hash: str,
+                 chains: dict[str, dict[int, ChainLink]]) -> tuple[str, str] | None:
+    """A problem with the entry, or None; a sound entry's chain link goes into `chains`."""
     if entry.position != expected:
         return "entry_missing", f"expected position {expected}, found {entry.position}"
     if entry.prev_hash != previous_hash:
@@ -114,6 +127,8 @@ def _check_entry(entry: LedgerEntry, expected: int, previous_hash: str
         entry.op_id, entry.device_id, entry.device_seq, entry.record_id
     ):
         return "operation_altered", "the stored operation is not the one the entry names"
+    chains.setdefault(op.device_id, {})[op.seq] = ChainLink(op.id, op.prev, entry.street_id,
+                                                            entry.position)
     return None
 
 
@@ -130,20 +145,17 @@ def _check_head(head: TreeHead, root: str) -> tuple[str, str] | None:
 def _verify_devices(result: Verification) -> None:
     """Each device's operations link into one chain; each head it signed verifies."""
     for device in db.session.scalars(select(Device).order_by(Device.id)):
-        entries = db.session.execute(
-            select(LedgerEntry.device_seq, LedgerEntry.op_id, LedgerEntry.body,
-                   LedgerEntry.street_id, LedgerEntry.position)
-            .where(LedgerEntry.device_id == device.id).order_by(LedgerEntry.device_seq)
-        ).all()
+        links = result.chains.get(device.id, {})
         ids: dict[int, str] = {}
         previous = ""
-        for seq, op_id, body, street_id, position in entries:
-            op = Operation.from_body(body)
-            if seq != len(ids) + 1 or op.prev != previous:
-                result.problems.append(Problem(street_id, position, "device_chain_broken",
+        for seq in sorted(links):
+            link = links[seq]
+            if seq != len(ids) + 1 or link.prev != previous:
+                result.problems.append(Problem(link.street_id, link.position,
+                                               "device_chain_broken",
                                                f"device {device.id} seq {seq}"))
                 return
-            ids[seq], previous = op_id, op_id
+            ids[seq], previous = link.op_id, link.op_id
         key = PublicKey.from_text(device.public_key)
         for push in db.session.scalars(
             select(DevicePush).where(DevicePush.device_id == device.id)
