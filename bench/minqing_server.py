@@ -81,6 +81,17 @@ def prepare(env: dict[str, str]) -> Flask:
 
 
 @contextlib.contextmanager
+def served(postgres: bool, folder: Path) -> Iterator[tuple[Flask, LiveServer]]:
+    """Everything a bench needs of our side: a fresh database with the demo roster, an app
+    bound to it, and gunicorn serving it; all gone afterwards."""
+    with database(postgres, folder) as url:
+        env = server_env(url, folder)
+        app = prepare(env)
+        with running_server(env, folder) as server:
+            yield app, server
+
+
+@contextlib.contextmanager
 def running_server(env: dict[str, str], folder: Path) -> Iterator[LiveServer]:
     server = start_server(env, workers=2, log=folder / "gunicorn.log", timeout=300)
     try:

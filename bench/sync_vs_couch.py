@@ -61,7 +61,7 @@ import records
 from couch_server import CouchClient, CouchUnavailable
 from flask import Flask
 from ledger_fill import LedgerFiller
-from minqing_server import Tablet, database, enrol, prepare, running_server, server_env
+from minqing_server import Tablet, enrol, served
 from records import Workload
 from wire_proxy import WireProxy
 
@@ -183,15 +183,12 @@ def write_workload(tablet: Tablet, workload: Workload) -> int:
 def run_ours(workload: Workload, batch: int, postgres: bool, folder: Path) -> SideResult:
     folder = folder / "ours"
     folder.mkdir()
-    with database(postgres, folder) as url:
-        env = server_env(url, folder)
-        app = prepare(env)
-        with running_server(env, folder) as server:
-            proxy = WireProxy.start(server.port)
-            try:
-                return _our_push_and_pull(app, server.url, proxy, workload, batch)
-            finally:
-                proxy.stop()
+    with served(postgres, folder) as (app, server):
+        proxy = WireProxy.start(server.port)
+        try:
+            return _our_push_and_pull(app, server.url, proxy, workload, batch)
+        finally:
+            proxy.stop()
 
 
 def _our_push_and_pull(app: Flask, url: str, proxy: WireProxy, workload: Workload,
@@ -266,22 +263,19 @@ def run_scaling(sizes: tuple[int, ...], postgres: bool, folder: Path, seed: int
                 ) -> list[ScalingPoint]:
     folder = folder / "ledger"
     folder.mkdir()
-    with database(postgres, folder) as url:
-        env = server_env(url, folder)
-        app = prepare(env)
-        with running_server(env, folder) as server:
-            office = enrol(app, server.url, "w-liuyang")
-            grid_worker = enrol(app, server.url, "w-zhaolei")
-            cursor = grid_worker.client.pull(Replica(), None).cursor
-            filler = LedgerFiller(app, seed)
-            points = []
-            for size in sizes:
-                point, cursor = _pull_at(size, filler, office, grid_worker, cursor, seed)
-                points.append(point)
-                print(f"  ledger at {point.ledger_size:,} entries: pulls of the delta took "
-                      + ", ".join(f"{ms:.1f}" for ms in point.pulls_ms) + " ms "
-                      f"(bulk load {point.fill_s:.1f} s)", flush=True)
-            return points
+    with served(postgres, folder) as (app, server):
+        office = enrol(app, server.url, "w-liuyang")
+        grid_worker = enrol(app, server.url, "w-zhaolei")
+        cursor = grid_worker.client.pull(Replica(), None).cursor
+        filler = LedgerFiller(app, seed)
+        points = []
+        for size in sizes:
+            point, cursor = _pull_at(size, filler, office, grid_worker, cursor, seed)
+            points.append(point)
+            print(f"  ledger at {point.ledger_size:,} entries: pulls of the delta took "
+                  + ", ".join(f"{ms:.1f}" for ms in point.pulls_ms) + " ms "
+                  f"(bulk load {point.fill_s:.1f} s)", flush=True)
+        return points
 
 
 def _pull_at(size: int, filler: LedgerFiller, office: Tablet, grid_worker: Tablet,
