@@ -208,3 +208,73 @@ def accepts_gzip_bodies(base_url: str) -> bool:
                 and stored.json().get("text") == doc["text"])
     finally:
         requests.delete(scratch, timeout=30)
+
+
+REPLICATOR = PACKAGE_DIR / "replicate.js"
+
+
+@dataclass
+class ReplicatorStep:
+    """One replication as PouchDB timed it: seconds, documents written and read."""
+
+    seconds: float
+    written: int
+    read: int
+    stored: int = 0
+
+
+class PouchReplicator:
+    """PouchDB's own replicator in Node.js (`bench/couch/replicate.js`): a local in-memory
+    PouchDB holding the tablet's documents, replicated to the server and back into a new
+    local database, as a PouchDB app syncs (`_revs_diff`, `_bulk_docs`, `_changes`,
+    `_bulk_get`, checkpoints)."""
+
+    def __init__(self, remote_database_url: str, creates: list[Create], edits: list[Edit],
+                 batch_size: int, folder: Path) -> None:
+        documents = folder / "documents.ndjson"
+        docs = {create.record_id: couch_doc(create) for create in creates}
+        with documents.open("wb") as sink:
+            for doc in docs.values():
+                sink.write(orjson.dumps({"op": "create", "doc": doc}) + b"\n")
+            for edit in edits:
+                revised = couch_edited(docs[edit.record_id], edit, rev="")
+                revised.pop("_rev")
+                docs[edit.record_id] = revised
+                sink.write(orjson.dumps({"op": "edit", "doc": revised}) + b"\n")
+        node = shutil.which("node")
+        if node is None:
+            raise CouchUnavailable("node is not on PATH (Node.js 18+ is needed)")
+        self.process = subprocess.Popen(
+            [node, str(REPLICATOR), remote_database_url, str(documents), str(batch_size)],
+            cwd=PACKAGE_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self._answer("loaded")
+
+    def push(self) -> ReplicatorStep:
+        return self._step("push")
+
+    def pull(self) -> ReplicatorStep:
+        return self._step("pull")
+
+    def close(self) -> None:
+        if self.process.stdin:
+            self.process.stdin.close()
+        stop_process(self.process)  # type: ignore[arg-type]
+
+    def _step(self, name: str) -> ReplicatorStep:
+        assert self.process.stdin is not None
+        self.process.stdin.write(name + "\n")
+        self.process.stdin.flush()
+        answer = self._answer(name)
+        return ReplicatorStep(answer["seconds"], answer["written"], answer["read"],
+                              answer.get("stored", 0))
+
+    def _answer(self, step: str) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise CouchUnavailable(f"PouchDB replicator exited during {step} "
+                                   f"({self.process.wait()})")
+        answer = orjson.loads(line)
+        if answer.get("step") != step:
+            raise CouchUnavailable(f"PouchDB replicator: expected {step}, got {answer}")
+        return answer

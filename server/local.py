@@ -73,7 +73,8 @@ def start_server(env: dict[str, str], workers: int = 1, log: Path | None = None,
     sink = log.open("wb") if log is not None else subprocess.DEVNULL
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+            [sys.executable, "-m", "gunicorn", "--config", "python:server.gunicorn_conf",
+             "--workers", str(workers), "--bind",
              f"127.0.0.1:{port}", "--timeout", str(timeout), "server:create_app()"],
             env=env, cwd=ROOT, stdout=sink,
             stderr=subprocess.STDOUT if log is not None else subprocess.PIPE,

@@ -105,11 +105,14 @@ class Batch:
 
 
     def to_wire(self) -> bytes:
-        """The compact hand-over form: the signed head as a JSON line, then one line per
-        operation holding exactly its canonical bytes (its id is their hash, so it is not sent).
-        """
-        lines = [canonical.encode(self.head.to_json())]
-        lines.extend(op.body for op in self.ops)
+        """The compact hand-over form: the signed head as a JSON line (with `base`, the `prev`
+        of the first operation), then one line per operation: its canonical bytes without
+        `prev`, which is the id of the line before. Neither ids nor links are sent: they are
+        hashes (incompressible, a third of a gzipped push), and the receiver recomputes them;
+        the signed head still covers every byte, since it signs the last id."""
+        base = self.ops[0].prev if self.ops else ""
+        lines = [canonical.encode({**self.head.to_json(), "base": base})]
+        lines.extend(op.unlinked_body() for op in self.ops)
         return b"\n".join(lines)
 
     @classmethod
@@ -118,14 +121,20 @@ class Batch:
         head_line, *op_lines = data.split(b"\n")
         try:
             head_json = canonical.decode_object(head_line)
-        except ValueError as exc:
-            raise ChainBroken("head_malformed", f"chain head: {exc}") from exc
+            base = head_json.pop("base")
+            if not isinstance(base, str):
+                raise ValueError("base must be an operation id or empty")
+        except (ValueError, KeyError) as exc:
+            raise ChainBroken("head_malformed", f"chain head: {exc!r}") from exc
         ops = []
+        prev = base
         for position, line in enumerate(op_lines):
             try:
-                ops.append(Operation.from_body(line))
+                op = Operation.from_unlinked_body(line, prev)
             except OperationInvalid as exc:
                 raise ChainBroken(exc.code, f"operation #{position}: {exc.detail}") from exc
+            ops.append(op)
+            prev = op.id
         return cls(tuple(ops), SignedHead.from_json(head_json))
 
 

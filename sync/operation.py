@@ -143,6 +143,23 @@ class Operation:
             raise OperationInvalid("op_malformed", "operation bytes are not in canonical form")
         return op
 
+    def unlinked_body(self) -> bytes:
+        """The canonical bytes without `prev`: how an operation travels inside a batch, where
+        its link is the id of the operation before it (`sync.chain.Batch.to_wire`)."""
+        return canonical.encode({k: v for k, v in self.envelope().items() if k != "prev"})
+
+    @classmethod
+    def from_unlinked_body(cls, line: bytes, prev: str) -> Operation:
+        """Rebuild from `unlinked_body` bytes and the id of the operation before it."""
+        try:
+            data = canonical.decode_object(line)
+        except ValueError as exc:
+            raise OperationInvalid("op_malformed", str(exc)) from exc
+        if "prev" in data or canonical.encode(data) != line:
+            raise OperationInvalid("op_malformed", "operation line is not in its wire form")
+        data["prev"] = prev
+        return cls._parse(data, canonical.encode(data))
+
     @classmethod
     def _parse(cls, data: dict[str, Any], body: bytes) -> Operation:
         """Check an envelope field by field; `body` is its canonical encoding."""

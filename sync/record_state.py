@@ -152,8 +152,14 @@ class RecordState:
         reviews = []
         writers = data["writers"]
         for field in sorted(data["fields"]):
+            frontier = data["fields"][field]
+            if len(frontier) == 1:
+                (row,) = frontier.values()
+                if not Version.row_is_flagged(row):
+                    values[field] = row[0]  # every rule settles one plain version as itself
+                    continue
             versions = [Version.from_stored(self._op_id(ref), row, writers[ref])
-                        for ref, row in data["fields"][field].items()]
+                        for ref, row in frontier.items()]
             versions.sort(key=lambda v: v.op_id)
             settled = rule_for(self.record_type, field).settle(versions)
             values[field] = settled.value

@@ -7,7 +7,6 @@ the office filters on.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -106,7 +105,7 @@ def _upsert(model: Any, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     insert = postgresql.insert if is_postgres() else sqlite.insert
-    statement = insert(model)
+    statement = insert(model.__table__)
     statement = statement.on_conflict_do_update(
         index_elements=["id"],
         set_={name: statement.excluded[name] for name in rows[0] if name != "id"},
@@ -145,7 +144,7 @@ def _common(view: dict[str, Any], place: Place, open_items: bool) -> dict[str, A
         "author_id": str(author),
         "open_conflicts": open_items,
         "retracted": bool(view["retracted"]),
-        "values": json.dumps(values, ensure_ascii=False, sort_keys=True),
+        "values": orjson.dumps(values, option=orjson.OPT_SORT_KEYS).decode("utf-8"),
     }
 
 

@@ -19,6 +19,7 @@ from sync.schemas.dispute import Dispute
 from sync.schemas.errors import Problem, RecordInvalid, problem, problems_from_messages
 from sync.schemas.labels import field_label
 from sync.schemas.patrol import Patrol
+from sync.schemas.quick_check import SchemaCheck, compile_schema
 from sync.schemas.screening import Screening
 from sync.schemas.visit import Visit
 
@@ -61,6 +62,12 @@ _CHILD_SCHEMAS: dict[tuple[str, str], Schema] = {
     for collection in collections
 }
 
+_QUICK_CHECKS: dict[Schema, SchemaCheck | None] = {
+    schema: compile_schema(schema)
+    for schema in (*_SCHEMAS.values(), *_CHILD_SCHEMAS.values())
+}
+"""Each schema's compiled quick check (`sync.schemas.quick_check`), keyed by the schema."""
+
 
 def value_label(record_type: str, field: str, value: Any) -> str:
     """How a stored value reads on a screen: a vocabulary code becomes its Chinese label."""
@@ -96,6 +103,10 @@ def validate_changes(record_type: str, changes: dict) -> dict:
     ``child_collection`` problem.
     """
     schema = _schema(record_type)
+    if _passes_quick_check(schema, changes, partial=True) and not any(
+        name in changes for name in CHILD_COLLECTIONS[record_type]
+    ):
+        return changes
     problems: list[Problem] = []
     if isinstance(changes, Mapping):
         problems = [
@@ -137,7 +148,14 @@ def _schema(record_type: str) -> Schema:
         ) from None
 
 
+def _passes_quick_check(schema: Schema, data: Any, *, partial: bool) -> bool:
+    quick = _QUICK_CHECKS.get(schema)
+    return quick is not None and quick(data, partial)
+
+
 def _check(schema: Schema, record_type: str, data: Any, *, label_prefix: str = "") -> None:
+    if _passes_quick_check(schema, data, partial=False):
+        return
     try:
         schema.load(data)
     except ValidationError as error:
