@@ -9,12 +9,17 @@ hot path (see bench/merge.py).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
 
 _OPTIONS = orjson.OPT_SORT_KEYS
+LARGE_TEXT = 64 * 1024
+"""Bytes from which a parse pauses the garbage collector (a page of a pull, say)."""
 
 
 class NotCanonical(ValueError):
@@ -31,7 +36,25 @@ def encode(value: Any) -> bytes:
 
 def decode(data: bytes | str) -> Any:
     """Parse JSON text; the inverse of `encode` for canonical values."""
-    return orjson.loads(data)
+    if len(data) < LARGE_TEXT:
+        return orjson.loads(data)
+    with _collector_paused():
+        return orjson.loads(data)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Parsing builds tens of thousands of objects and never a reference cycle, yet each
+    batch of allocations sets off a collection that rescans the whole heap: on a tablet
+    holding thousands of records, most of a pull page's parse time (bench/sync_vs_couch.py).
+    So the collector waits until the parse is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def decode_object(data: bytes | str) -> dict[str, Any]:

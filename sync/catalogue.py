@@ -352,11 +352,12 @@ ZH: dict[str, str] = {
     "  数据库：{database}\n  按 Ctrl+C 停止。",
     # --- API errors (server.api; api.<code>, see docs/api.md) -----------------------------
     "api.bad_request": "请求格式错误或缺少必填项",
-    "api.malformed_body": "上传的数据无法解析：应为gzip压缩的UTF-8 NDJSON",
+    "api.malformed_body": "上传的数据无法解析：应为br或gzip压缩的UTF-8 NDJSON",
     "api.not_found": "请求的地址不存在",
     "api.method_not_allowed": "该地址不支持这种请求方式",
     "api.body_too_large": "上传的数据过大，请分批同步",
     "api.unsupported_media_type": "上传的数据类型不正确，应为application/x-ndjson",
+    "api.unsupported_encoding": "上传数据的压缩方式不受支持，应为br或gzip",
     "api.auth_required": "请求缺少设备签名，请先注册本设备",
     "api.auth_unknown_device": "服务器上没有这台设备，请重新注册",
     "api.auth_bad_signature": "请求签名无效，请确认本设备已正确注册",

@@ -10,7 +10,6 @@ One client sends one request at a time: it is not meant to be shared between thr
 
 from __future__ import annotations
 
-import gzip
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -22,7 +21,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from sync import canonical
+from sync import canonical, content_coding
 from sync.chain import Batch
 from sync.client_errors import (
     AuthFailed,
@@ -58,7 +57,8 @@ PUSH_PATH = "/api/v1/sync/push"
 PULL_PATH = "/api/v1/sync/pull"
 QUARANTINED_PATH = "/api/v1/sync/quarantined"
 
-_PUSH_HEADERS = {"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"}
+_PUSH_HEADERS = {"Content-Type": "application/x-ndjson",
+                 "Content-Encoding": content_coding.PREFERRED}
 
 Progress = Callable[[int, int], None]
 """`on_progress(done, count)`: batches pushed and operations acknowledged, or pages pulled
@@ -323,7 +323,7 @@ class SyncClient:
         return items
 
     def _push_batch(self, batch: Batch, mark: int) -> dict[str, Any]:
-        body = gzip.compress(batch.to_wire(), compresslevel=6, mtime=0)
+        body = content_coding.compress(batch.to_wire())
         answer = _json(self._signed("POST", PUSH_PATH, body=body, headers=_PUSH_HEADERS,
                                     refused=BatchRefused))
         acknowledged = answer.get("acknowledged")
@@ -421,7 +421,8 @@ class SyncClient:
         try:
             return self.session.request(
                 method, url, data=body or None, timeout=self.settings.timeout(),
-                headers={"Accept": "application/json", "Accept-Encoding": "gzip",
+                headers={"Accept": "application/json",
+                         "Accept-Encoding": content_coding.ACCEPTED,
                          **headers, **signed},
             )
         except requests.RequestException as exc:

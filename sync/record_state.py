@@ -139,10 +139,13 @@ class RecordState:
 
     def needs_attention(self) -> bool:
         """Cheap over-approximation of "has an open conflict or review" (`view` decides)."""
-        return any(
-            len(frontier) > 1 or any(Version.row_is_flagged(row) for row in frontier.values())
-            for frontier in self.data["fields"].values()
-        )
+        for frontier in self.data["fields"].values():  # a loop: called for every record a
+            if len(frontier) > 1:                        # new tablet's snapshot brings
+                return True
+            for row in frontier.values():
+                if Version.row_is_flagged(row):
+                    return True
+        return False
 
     def view(self) -> dict[str, Any]:
         """The record as people see it: values, children, open conflicts, items to review."""

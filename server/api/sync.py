@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import logging
 
 import orjson
@@ -18,6 +17,7 @@ from server.services.push import (
     receive_push,
 )
 from server.services.request_auth import authenticate
+from sync import content_coding
 
 sync = Blueprint("sync", __name__, url_prefix="/api/v1/sync")
 
@@ -71,11 +71,12 @@ def pull():  # type: ignore[no-untyped-def]
 
 
 def _json(payload: object) -> Response:
-    """JSON, gzipped when the client accepts it (tablets pull over slow mobile networks)."""
+    """JSON, compressed as the client accepts (tablets pull over slow mobile networks)."""
     body = orjson.dumps(payload)
     response = Response(body, mimetype="application/json")
-    if "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > 512:
-        response.set_data(gzip.compress(body, compresslevel=6))
-        response.headers["Content-Encoding"] = "gzip"
+    coding = content_coding.choose(request.headers.get("Accept-Encoding", ""))
+    if coding is not None and len(body) > 512:
+        response.set_data(content_coding.compress(body, coding))
+        response.headers["Content-Encoding"] = coding
     response.headers["Vary"] = "Accept-Encoding"
     return response

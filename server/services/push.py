@@ -11,7 +11,6 @@ push resumes from the mark.
 from __future__ import annotations
 
 import json
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +22,7 @@ from server.models import Community, Device, DevicePush, Grid, LedgerEntry, Work
 from server.services.ledger import StreetAppender, tree_head_json
 from server.services.projections import Projector
 from server.services.scope import Place, area_of, refusal
-from sync import workflow
+from sync import content_coding, workflow
 from sync.catalogue import text
 from sync.chain import Batch, ChainBroken, verify_batch
 from sync.clock import wall_ms
@@ -61,21 +60,15 @@ class PushResult:
 
 
 def inflate(body: bytes, encoding: str, limit: int) -> bytes:
-    """The request body, gunzipped when it says so, refused when it grows past `limit`."""
-    if encoding.strip().lower() != "gzip":
-        if len(body) > limit:
-            raise ApiError(413, "body_too_large", {"limit": limit})
-        return body
-    inflater = zlib.decompressobj(wbits=31)
+    """The request body as the client wrote it (Brotli, gzip or none), refused when it
+    grows past `limit`."""
     try:
-        data = inflater.decompress(body, limit + 1)
-    except zlib.error as exc:
-        raise ApiError(400, "malformed_body", {"detail": str(exc)}) from exc
-    if len(data) > limit or inflater.unconsumed_tail:
-        raise ApiError(413, "body_too_large", {"limit": limit})
-    if not inflater.eof:
-        raise ApiError(400, "malformed_body", {"detail": "truncated gzip stream"})
-    return data
+        return content_coding.decompress(body, encoding, limit)
+    except content_coding.BodyRefused as refused:
+        status = {"body_too_large": 413, "unsupported_encoding": 415}.get(refused.code, 400)
+        details = {"limit": limit} if refused.code == "body_too_large" else {
+            "detail": refused.detail}
+        raise ApiError(status, refused.code, details) from refused
 
 
 def parse_batch(data: bytes, max_ops: int) -> Batch:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import time
 
+import brotli
 import orjson
 import pytest
 import requests
@@ -228,6 +229,27 @@ class TestRefusals:
         answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 5, WIRE)
         assert answer.status_code == 413
 
+    def test_a_brotli_bomb_is_refused_with_413(self, office, wangfang):
+        body = brotli.compress(b"{" * (40 * 1024 * 1024))
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 5,
+                             {**WIRE, "Content-Encoding": "br"})
+        assert answer.status_code == 413
+        assert answer.json()["error"]["code"] == "body_too_large"
+
+    def test_a_body_in_an_unknown_encoding_is_refused_with_415(self, office, wangfang):
+        body = wangfang.writer.batch_since(0).to_wire()
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 5,
+                             {**WIRE, "Content-Encoding": "compress"})
+        assert answer.status_code == 415
+        assert answer.json()["error"]["code"] == "unsupported_encoding"
+
+    def test_a_gzip_push_from_an_older_client_is_accepted(self, app, office, wangfang):
+        wangfang.writer.create("visit", visit())
+        body = gzip.compress(wangfang.writer.batch_since(0).to_wire())
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 5, WIRE)
+        assert answer.ok and answer.json()["accepted"] == 1
+        assert ledger_count(app) == 1
+
     def test_a_body_that_is_not_gzip_is_refused(self, office, wangfang):
         answer = signed_post(wangfang, office.url, "/api/v1/sync/push", b"not gzip", 5, WIRE)
         assert answer.status_code == 400
@@ -249,7 +271,25 @@ class TestRefusals:
         assert error["details"]["acknowledged"]["seq"] == 0
 
 
+def signed_pull(tablet: FieldTablet, url: str, accept_encoding: str) -> requests.Response:
+    path = "/api/v1/sync/pull"
+    signed = sign_headers(tablet.key, tablet.client.device_id, 9, int(time.time() * 1000),
+                          "GET", path, "", b"")
+    return requests.get(url + path, timeout=10, stream=True,
+                        headers={**signed, "Accept-Encoding": accept_encoding})
+
+
 class TestPull:
+    @pytest.mark.parametrize(("accepted", "answered"), [
+        ("br, gzip", "br"), ("gzip", "gzip"), ("identity", None)])
+    def test_a_page_comes_in_the_best_encoding_the_tablet_accepts(self, office, wangfang,
+                                                                   accepted, answered):
+        answer = signed_pull(wangfang, office.url, accepted)
+        assert answer.ok
+        assert answer.headers.get("Content-Encoding") == answered
+        page = orjson.loads(answer.raw.read(decode_content=True))
+        assert page["roster"]["grids"]
+
     def test_a_new_tablet_starts_from_a_snapshot(self, app, office, wangfang):
         case_id = wangfang.writer.create("dispute", dispute())
         wangfang.writer.update(case_id, {"status": "mediating"})

@@ -8,12 +8,12 @@ specified in the server's end-to-end tests.
 
 from __future__ import annotations
 
-import gzip
 import random
 import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import brotli
 import pytest
 
 from sync.chain import Batch
@@ -60,7 +60,7 @@ class Receiver:
         return Reply(200, {"acknowledged": {"seq": self.acked, "head": f"head-{self.acked}"}})
 
     def push(self, seen: Seen) -> Reply:
-        batch = Batch.from_wire(gzip.decompress(seen.body))
+        batch = Batch.from_wire(brotli.decompress(seen.body))
         seqs = [op.seq for op in batch.ops]
         self.batches.append(seqs)
         new = [seq for seq in seqs if seq > self.acked]
@@ -199,7 +199,7 @@ class TestSigning:
         client().push(worker.writer)
         seen = stub.requests_to(PUSH)[0]
         assert (seen.headers["Content-Type"], seen.headers["Content-Encoding"]) == (
-            "application/x-ndjson", "gzip")
+            "application/x-ndjson", "br")
         parse_headers(seen.headers).verify(worker.key.public, "POST", PUSH, "", seen.body)
 
 
@@ -343,7 +343,7 @@ class TestPush:
         refused = []
 
         def small_bodies_only(seen: Seen) -> Reply:
-            size = len(Batch.from_wire(gzip.decompress(seen.body)).ops)
+            size = len(Batch.from_wire(brotli.decompress(seen.body)).ops)
             if size > 3:
                 refused.append(size)
                 return error(413, "body_too_large")
