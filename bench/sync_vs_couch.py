@@ -158,10 +158,10 @@ class TimedReplica(Replica):
         super().__init__()
         self.seconds = 0.0
 
-    def adopt_snapshot(self, snapshot: Iterable[dict[str, Any]]) -> int:
+    def adopt_snapshot(self, states: Iterable[dict[str, Any]]) -> int:
         started = time.perf_counter()
         try:
-            return super().adopt_snapshot(snapshot)
+            return super().adopt_snapshot(states)
         finally:
             self.seconds += time.perf_counter() - started
 

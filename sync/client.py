@@ -371,6 +371,9 @@ class SyncClient:
             raise bad_response(200, "pull page")
         if more and cursor == report.cursor:
             raise bad_response(200, "pull cursor did not advance")
+        if not all(isinstance(state, dict) and isinstance(state.get("id"), str)
+                   and isinstance(state.get("ops"), list) for state in snapshot):
+            raise bad_response(200, "pulled record state")
         try:
             ops = [Operation.from_json(raw) for raw in raw_ops]
         except (OperationInvalid, AttributeError, TypeError) as exc:

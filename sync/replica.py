@@ -93,14 +93,14 @@ class Replica:
             self._recent = RecentStates()
             raise
 
-    def adopt_snapshot(self, snapshot: Iterable[dict[str, Any]]) -> int:
+    def adopt_snapshot(self, states: Iterable[dict[str, Any]]) -> int:
         """Take records' merged states from the server's snapshot of this tablet's scope.
 
         A new tablet starts from the merged records instead of replaying their history. A
         record this tablet already holds is replaced only when the server's state contains
         every operation the local one does. Returns how many records were taken.
         """
-        items = {item["id"]: item["state"] for item in snapshot}
+        items = {state["id"]: state for state in states}
         local = self.store.load_states(items)
         taken: dict[str, dict[str, Any]] = {}
         for rid, state in items.items():

@@ -167,12 +167,6 @@ class PushResult(Schema):
                                   "when nothing new was entered.", allow_none=True)
 
 
-class SnapshotRecord(Schema):
-    id = _text("Record id.")
-    state = fields.Dict(required=True, metadata={
-        "description": "The record's merged state (sync/record_state.py)."})
-
-
 class RosterGrid(Schema):
     id = _text("Grid id.")
     name = _text("Grid name.")
@@ -221,7 +215,9 @@ class PullPage(Schema):
     cursor = _text("Opaque; send it back as `cursor` for the next page.")
     more = fields.Boolean(required=True, metadata={
         "description": "Another page is ready now: pull again straight away."})
-    snapshot = _listed(SnapshotRecord, "Merged records, on the first pulls of a new device.")
+    snapshot = _listed(fields.Dict(), "Merged records' states (sync/record_state.py; each "
+                                      "names its record as `id`), on the first pulls of a new "
+                                      "device.")
     ops = _listed(fields.Dict(), "Operations in their JSON form with their ids, oldest "
                                  "first (docs/sync-model.md).")
     roster = _nested(Roster, "The roster of the scope, on the first page and whenever it "

@@ -80,15 +80,16 @@ def pull_page(device: Device, cursor_text: str | None, limit: int) -> dict[str, 
 
 
 def _snapshot(area: Area, cursor: Cursor, roster: int, limit: int
-              ) -> tuple[list[dict[str, Any]], Cursor]:
-    """The merged records in the area, by id, as stored (not re-encoded)."""
+              ) -> tuple[list[orjson.Fragment], Cursor]:
+    """The merged records in the area, by id, as stored (not re-encoded); each state
+    carries its record's id."""
     rows = db.session.scalars(
         select(RecordProjection)
         .where(_area_column(RecordProjection, area) == area.id,
                RecordProjection.id > cursor.last_record)
         .order_by(RecordProjection.id).limit(limit)
     ).all()
-    items = [{"id": row.id, "state": orjson.Fragment(row.state)} for row in rows]
+    items = [orjson.Fragment(row.state) for row in rows]
     if len(rows) == limit:
         return items, Cursor("s", cursor.position, roster, rows[-1].id)
     return items, Cursor("o", cursor.position, roster)

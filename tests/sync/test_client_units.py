@@ -417,6 +417,16 @@ class TestPull:
             client().pull(Replica(), None)
         assert down.value.report.cursor == "o:1:1"
 
+    def test_a_snapshot_record_without_its_id_is_not_adopted(self, stub, client, tablet):
+        other = tablet("other")
+        state = other.replica.state(other.writer.create("visit", visit_example())).data
+        stub.route("GET", PULL, page("s:1", False, snapshot=[{**state, "id": None}]))
+        replica = Replica()
+        with pytest.raises(ServerUnavailable) as down:
+            client().pull(replica, None)
+        assert down.value.code == "bad_response"
+        assert list(replica.records()) == []
+
     def test_an_altered_operation_is_not_applied(self, stub, client, tablet):
         other = tablet("other")
         other.writer.create("visit", visit_example())
@@ -445,7 +455,7 @@ class TestPull:
         other = tablet("other")
         record_id = other.writer.create("visit", visit_example())
         state = other.replica.state(record_id).data
-        stub.route("GET", PULL, page("s:1", False, snapshot=[{"id": record_id, "state": state}]))
+        stub.route("GET", PULL, page("s:1", False, snapshot=[state]))
         replica = Replica()
         report = client().pull(replica, None)
         assert report.snapshot_records == 1

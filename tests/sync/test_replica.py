@@ -157,7 +157,7 @@ class TestSnapshots:
         case_id = office.writer.create("dispute", dispute_example())
         office.writer.update(case_id, {"risk_colour": "red"})
         replica = Replica(store_factory())
-        replica.adopt_snapshot([{"id": case_id, "state": office.replica.state(case_id).data}])
+        replica.adopt_snapshot([office.replica.state(case_id).data])
         later = office.writer.update(case_id, {"status": "mediating"})
         report = replica.apply([later], relayed=True)
         assert report.applied == [later.id]
@@ -168,5 +168,5 @@ class TestSnapshots:
         case_id = worker.writer.create("dispute", dispute_example())
         stale = worker.replica.state(case_id).data
         worker.writer.update(case_id, {"risk_colour": "red"})
-        assert worker.replica.adopt_snapshot([{"id": case_id, "state": stale}]) == 0
+        assert worker.replica.adopt_snapshot([stale]) == 0
         assert worker.replica.record(case_id)["values"]["risk_colour"] == "red"
