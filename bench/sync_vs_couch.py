@@ -34,7 +34,7 @@ pull's scope query has to skip it by its index; the delta itself is pushed and p
 through the real API. Target: the large-ledger pull within 1.5x of the small one. The
 large figure is always measured at the size it is named after, never extrapolated.
 
-The output ends with one line for CI; the last key names the large ledger size measured:
+The output ends with one line for CI; the `pull_..._ms` keys name the ledger sizes measured:
 
     BENCH sync push_ratio=<x> pull_ratio=<x> bytes_ratio=<ours/couch> pull_1k_ms=<n> \
 pull_200k_ms=<n> push_ratio_bulk=<x> pull_ratio_bulk=<x> bytes_ratio_bulk=<x>
@@ -47,9 +47,11 @@ first run also installs pouchdb-server with npm (about a minute):
                                             [--full] [--seed 1]
 
 Time on the 2-core development machine (shared, so figures move by tens of per cent between
-runs; the ratios are measured side by side in the same run): about 45 s by default, SQLite or
-PostgreSQL, of which our push is 8-14 s and the 200k-entry bulk load about 8 s; --full takes
-about 85 s (the 1M-entry bulk load is about 45 s).
+runs; the ratios are measured side by side in the same run): about 100 s by default, SQLite
+or PostgreSQL: entering the workload on our tablet about 13 s (untimed), our push 10-12 s,
+PouchDB's replicator about 25 s, the bulk client about 12 s, the 200k-entry bulk load about
+20 s. The issue's 20,000 records make it longer than the usual minute; `--records 5000` runs
+in about 40 s. --full takes about 140 s (the 1M-entry bulk load is about 60 s).
 """
 
 from __future__ import annotations

@@ -208,12 +208,12 @@ def _operations() -> dict[str, dict[str, dict[str, Any]]]:
                                 "clamped to that range."},
             ],
             "responses": {
-                "200": {**_json(schemas.PullPage, "One page. Gzipped (`Content-Encoding: "
-                                                  "gzip`) when the request accepts gzip."),
+                "200": {**_json(schemas.PullPage, "One page, compressed with Brotli or gzip "
+                                                  "when the request accepts either."),
                         "headers": {"Content-Encoding": {
-                            "description": "`gzip` when the request's Accept-Encoding "
-                                           "allows it and the page is not tiny.",
-                            "schema": {"type": "string", "enum": ["gzip"]}}}},
+                            "description": "`br` (preferred) or `gzip`, as the request's "
+                                           "Accept-Encoding allows, unless the page is tiny.",
+                            "schema": {"type": "string", "enum": ["br", "gzip"]}}}},
                 "400": _refused("The cursor or the limit does not parse.", ["bad_request"]),
             },
         })},
@@ -226,14 +226,15 @@ def _push_operation() -> dict[str, Any]:
         "summary": "Push a signed run of this device's chain into its street's ledger.",
         "parameters": [{
             "in": "header", "name": "Content-Encoding", "required": False,
-            "schema": {"type": "string", "enum": ["gzip"]},
-            "description": "`gzip`, as the reference client always sends; without it the "
-                           "body is read as plain NDJSON. The signature covers the bytes as "
-                           "sent (compressed).",
+            "schema": {"type": "string", "enum": ["br", "gzip"]},
+            "description": "`br` (Brotli, what the reference client sends) or `gzip`; "
+                           "without it the body is read as plain NDJSON. The signature "
+                           "covers the bytes as sent (compressed).",
         }],
         "requestBody": {"required": True, "description": (
-            "Gzip of `Batch.to_wire()`: the signed chain head as one JSON line, then one "
-            "line per operation holding its canonical bytes."),
+            "`Batch.to_wire()`, compressed: the signed chain head (with `base`, the first "
+            "operation's `prev`) as one JSON line, then one line per operation holding its "
+            "canonical bytes without `prev`, which is the id of the line before."),
             "content": {"application/x-ndjson": {
                 "schema": {"type": "string", "format": "binary"}}}},
         "responses": {
@@ -250,7 +251,8 @@ def _push_operation() -> dict[str, Any]:
                              "head_mismatch"]),
             "413": _refused("The body (compressed, or once decompressed) or its number of "
                             "operations is over the limit.", ["body_too_large"]),
-            "415": _refused("The Content-Type is not application/x-ndjson.",
-                            ["unsupported_media_type"]),
+            "415": _refused("The Content-Type is not application/x-ndjson, or the "
+                            "Content-Encoding is neither br nor gzip.",
+                            ["unsupported_media_type", "unsupported_encoding"]),
         },
     }

@@ -207,7 +207,7 @@ class TestOfficeCommands:
 
 
 API_CODES = ("bad_request", "malformed_body", "not_found", "method_not_allowed",
-             "body_too_large", "unsupported_media_type", "auth_required",
+             "body_too_large", "unsupported_media_type", "unsupported_encoding", "auth_required",
              "auth_unknown_device", "auth_bad_signature", "request_replayed", "device_revoked",
              "forbidden", "server_error", "enrolment_code_invalid", "key_in_use")
 
