@@ -51,7 +51,7 @@ runs; the ratios are measured side by side in the same run): about 100 s by defa
 or PostgreSQL: entering the workload on our tablet about 13 s (untimed), our push 10-12 s,
 PouchDB's replicator about 25 s, the bulk client about 12 s, the 200k-entry bulk load about
 20 s. The issue's 20,000 records make it longer than the usual minute; `--records 5000` runs
-in about 40 s. --full takes about 140 s (the 1M-entry bulk load is about 60 s).
+in about a minute. --full adds the 1M-entry bulk load (a minute or two more).
 """
 
 from __future__ import annotations
