@@ -45,16 +45,9 @@ def replaced(value: Any, path: tuple, new: Any) -> Any:
     if not path:
         return new
     head, rest = path[0], path[1:]
-    if isinstance(value, dict):
-        copy = dict(value)
-        if new is DELETE and not rest:
-            copy.pop(head)
-        else:
-            copy[head] = replaced(value[head], rest, new)
-        return copy
-    copy = list(value)
+    copy = dict(value) if isinstance(value, dict) else list(value)
     if new is DELETE and not rest:
-        copy.pop(head)
+        copy.pop(head)  # a key of an object, an index of a list
     else:
         copy[head] = replaced(value[head], rest, new)
     return copy
