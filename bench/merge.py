@@ -142,9 +142,9 @@ def run_bare(path: Path, batches: list[bytes]) -> float:
                "seq INTEGER, record TEXT, body BLOB)")
     rows_per_batch = []
     for raw in batches:
-        ops = [Operation.from_body(line) for line in raw.split(b"\n")[1:]]
         rows_per_batch.append([
-            (op.id, op.device_id, op.seq, op.record_id, op.body) for op in ops
+            (op.id, op.device_id, op.seq, op.record_id, op.body)
+            for op in Batch.from_wire(raw).ops
         ])
     started = time.perf_counter()
     for rows in rows_per_batch:
