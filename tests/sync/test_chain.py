@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sync import canonical
 from sync.chain import Batch, ChainBroken, verify_batch
 from sync.operation import Operation
 from sync.replica import Replica
@@ -45,6 +46,27 @@ class TestVerification:
         with pytest.raises(ChainBroken) as broken:
             Batch.from_wire(b"\n".join([head, spaced, *rest]))
         assert broken.value.code == "op_malformed"
+
+    def test_the_wire_form_carries_no_links(self, worker):
+        head, *lines = worker.writer.batch_since(0).to_wire().split(b"\n")
+        assert all(b'"prev"' not in line for line in lines)
+        assert canonical.decode_object(head)["base"] == ""
+
+    def test_an_operation_line_that_carries_its_link_is_refused(self, worker):
+        batch = worker.writer.batch_since(0)
+        head, *_ = batch.to_wire().split(b"\n")
+        with pytest.raises(ChainBroken) as broken:
+            Batch.from_wire(b"\n".join([head, *(op.body for op in batch.ops)]))
+        assert broken.value.code == "op_malformed"
+
+    def test_a_changed_base_is_detected(self, worker):
+        later = worker.writer.batch_since(2)
+        head, *lines = later.to_wire().split(b"\n")
+        changed = {**canonical.decode_object(head), "base": "0" * 64}
+        received = Batch.from_wire(b"\n".join([canonical.encode(changed), *lines]))
+        with pytest.raises(ChainBroken) as broken:
+            verify_batch(received, worker.key.public)
+        assert broken.value.code == "head_mismatch"
 
     def test_a_head_signed_by_another_key_is_refused(self, worker):
         batch = worker.writer.batch_since(0)
