@@ -273,6 +273,9 @@ def run_replicator(workload: Workload, batch: int, folder: Path) -> SideResult:
             proxy.stop()
     finally:
         couch_server.stop(server)
+    if pushed.written != len(workload.creates):  # each document's latest revision
+        raise BenchFailed(f"PouchDB's replicator wrote {pushed.written} documents, "
+                          f"expected {len(workload.creates)}")
     if pulled.stored != len(workload.creates):
         raise BenchFailed(f"PouchDB's replicator pulled {pulled.stored} documents, "
                           f"expected {len(workload.creates)}")
