@@ -26,6 +26,7 @@ from server.local import (
     LiveServer,
     enrol_local_tablet,
     fresh_postgres,
+    local_server_env,
     start_server,
     stop_server,
 )
@@ -47,17 +48,6 @@ def database(postgres: bool, folder: Path) -> Iterator[str]:
             yield url
     else:
         yield f"sqlite:///{folder / 'minqing.sqlite3'}"
-
-
-def server_env(database_url: str, folder: Path) -> dict[str, str]:
-    """Environment for gunicorn and `flask` commands on that database."""
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "MINQING_SERVER_KEY": str(folder / "server_key.pem"),
-        "MINQING_LOG_FORMAT": "text",
-        "FLASK_APP": "server:create_app",
-    }
 
 
 def flask_command(env: dict[str, str], *args: str) -> None:
@@ -85,7 +75,7 @@ def served(postgres: bool, folder: Path) -> Iterator[tuple[Flask, LiveServer]]:
     """Everything a bench needs of our side: a fresh database with the demo roster, an app
     bound to it, and gunicorn serving it; all gone afterwards."""
     with database(postgres, folder) as url:
-        env = server_env(url, folder)
+        env = local_server_env(url, folder)
         app = prepare(env)
         with running_server(env, folder) as server:
             yield app, server

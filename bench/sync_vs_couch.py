@@ -371,7 +371,7 @@ def ratios(ours: SideResult, couch: SideResult) -> Ratios:
 
 def report_speed(ours: SideResult, replicator: SideResult, bulk: SideResult,
                  batch: int) -> None:
-    print(f"records: {ours.records:,} creates (edits are sent by both sides but not counted), "
+    print(f"records: {ours.records:,} creates (edits are sent by every side but not counted), "
           f"batches of {batch} on every side")
     print("push: one client sends every record, then every edit, until all are acknowledged;"
           " pull: a new client reads it all (ours: the snapshot of merged records a new tablet"

@@ -47,6 +47,18 @@ def fresh_postgres(prefix: str = "minqing_test") -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def local_server_env(database_url: str, folder: Path) -> dict[str, str]:
+    """Environment for a server process or a `flask` command on `database_url`, with the
+    server key kept in `folder` and plain-text logs."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "MINQING_SERVER_KEY": str(folder / "server_key.pem"),
+        "MINQING_LOG_FORMAT": "text",
+        "FLASK_APP": "server:create_app",
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -134,14 +134,7 @@ class Operation:
         Bytes that are not in canonical form are refused, so one operation has one id
         whichever way it travelled.
         """
-        try:
-            data = canonical.decode_object(body)
-        except ValueError as exc:
-            raise OperationInvalid("op_malformed", str(exc)) from exc
-        op = cls._parse(data, body)
-        if canonical.encode(data) != body:
-            raise OperationInvalid("op_malformed", "operation bytes are not in canonical form")
-        return op
+        return cls._parse(_decode_canonical(body), body)
 
     def unlinked_body(self) -> bytes:
         """The canonical bytes without `prev`: how an operation travels inside a batch, where
@@ -151,12 +144,9 @@ class Operation:
     @classmethod
     def from_unlinked_body(cls, line: bytes, prev: str) -> Operation:
         """Rebuild from `unlinked_body` bytes and the id of the operation before it."""
-        try:
-            data = canonical.decode_object(line)
-        except ValueError as exc:
-            raise OperationInvalid("op_malformed", str(exc)) from exc
-        if "prev" in data or canonical.encode(data) != line:
-            raise OperationInvalid("op_malformed", "operation line is not in its wire form")
+        data = _decode_canonical(line)
+        if "prev" in data:
+            raise OperationInvalid("op_malformed", "operation line carries its link")
         data["prev"] = prev
         return cls._parse(data, canonical.encode(data))
 
@@ -213,6 +203,18 @@ _ENVELOPE_KEYS = frozenset(
      "author", "schema_version"}
 )
 _ENVELOPE_KEYS_WITH_REASON = _ENVELOPE_KEYS | {"reason"}
+
+
+def _decode_canonical(line: bytes) -> dict[str, Any]:
+    """A JSON object from bytes that must be its canonical encoding, so one operation has
+    one id whichever way it travelled."""
+    try:
+        data = canonical.decode_object(line)
+    except ValueError as exc:
+        raise OperationInvalid("op_malformed", str(exc)) from exc
+    if canonical.encode(data) != line:
+        raise OperationInvalid("op_malformed", "operation bytes are not in canonical form")
+    return data
 
 
 def _text(value: Any, *, empty: bool = False) -> str:

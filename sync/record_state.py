@@ -138,9 +138,11 @@ class RecordState:
         self.data["children"].setdefault(collection, {})[key] = [list(op.hlc), ref, entry]
 
     def needs_attention(self) -> bool:
-        """Cheap over-approximation of "has an open conflict or review" (`view` decides)."""
-        for frontier in self.data["fields"].values():  # a loop: called for every record a
-            if len(frontier) > 1:                        # new tablet's snapshot brings
+        """Cheap over-approximation of "has an open conflict or review" (`view` decides).
+
+        Called for every record a new tablet's snapshot brings, hence plain loops."""
+        for frontier in self.data["fields"].values():
+            if len(frontier) > 1:
                 return True
             for row in frontier.values():
                 if Version.row_is_flagged(row):

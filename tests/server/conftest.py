@@ -8,7 +8,6 @@ Alembic migrations, as in production. `live_server` starts gunicorn on a free po
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,7 +18,14 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from server import create_app
-from server.local import ROOT, LiveServer, fresh_postgres, start_server, stop_server
+from server.local import (
+    ROOT,
+    LiveServer,
+    fresh_postgres,
+    local_server_env,
+    start_server,
+    stop_server,
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -35,13 +41,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def server_env(database_url: str, tmp_path: Path) -> dict[str, str]:
     """Environment for a server process or a `flask` command on the test database."""
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "MINQING_SERVER_KEY": str(tmp_path / "server_key.pem"),
-        "MINQING_LOG_FORMAT": "text",
-        "FLASK_APP": "server:create_app",
-    }
+    return local_server_env(database_url, tmp_path)
 
 
 @pytest.fixture
