@@ -5,14 +5,22 @@ Every step is safe to repeat. The server skips operations it already holds, so a
 answer was lost is resumed by asking where the chain stands (`mark`) and continuing from
 there; a pull is resumed from the last cursor. Requests are signed (`sync.request_signing`)
 with a counter that is saved before each request leaves, so a restart can never reuse one.
-One client sends one request at a time: it is not meant to be shared between threads.
+A push keeps up to `ClientSettings.push_window` batches on the way at once (each on its own
+connection), so the server enters one batch while the next is already arriving: on a
+mobile network that hides most of each round trip. Answers are still taken in chain order.
+Otherwise one client sends one request at a time: it is not meant to be shared between
+threads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -79,6 +87,9 @@ class ClientSettings:
     """How many times a push tries after the network or server failed, before giving up."""
     backoff_base: float = 1.0
     backoff_cap: float = 60.0
+    push_window: int = 2
+    """How many push batches may be on the way at once. With 2 the next batch travels while
+    the server enters the last one; 1 sends them strictly one after another."""
 
     def retry(self) -> Retry:
         """urllib3's policy. POSTs are retried only when the connection failed, that is when
@@ -196,6 +207,9 @@ class SyncClient:
         self._jitter = jitter
         self._now_us = now_us
         self._now_ms = now_ms
+        self._counter_lock = threading.Lock()
+        self._thread_sessions = threading.local()
+        self._helper_sessions: list[requests.Session] = []
 
     def close(self) -> None:
         self.session.close()
@@ -273,12 +287,35 @@ class SyncClient:
 
     def _push(self, writer: RecordWriter, size: int, report: PushReport,
               on_progress: Progress | None) -> None:
+        window = max(1, self.settings.push_window)
+        if window == 1:
+            self._push_from_marks(writer, size, report, on_progress, None)
+            return
+        try:
+            with ThreadPoolExecutor(window, thread_name_prefix="minqing-push",
+                                    initializer=self._give_thread_a_session) as pool:
+                self._push_from_marks(writer, size, report, on_progress, pool)
+        finally:
+            while self._helper_sessions:
+                self._helper_sessions.pop().close()
+
+    def _push_from_marks(self, writer: RecordWriter, size: int, report: PushReport,
+                         on_progress: Progress | None, pool: ThreadPoolExecutor | None
+                         ) -> None:
+        """Batches from the server's mark on, answers taken in chain order.
+
+        With a `pool`, batches are sent from its threads, each compressed here first, so a
+        batch leaves only after the one before it is on its way. When a batch fails, the
+        ones sent after it are waited for (their answers still count) and the push goes on
+        from where the server stands.
+        """
         mark: int | None = None
         start: int | None = None
         failures = 0
         answers_lost = False
+        in_flight: deque[_InFlight] = deque()
         while True:
-            batch: Batch | None = None
+            current: _InFlight | None = None
             try:
                 if mark is None:
                     mark, report.acknowledged_head = self.mark()
@@ -287,31 +324,67 @@ class SyncClient:
                     if mark > writer.chain.seq:
                         raise ChainBehind("chain_behind", details={
                             "server_seq": mark, "tablet_seq": writer.chain.seq})
-                batch = writer.batch_since(mark, size)
-                if not batch.ops:
+                self._fill(in_flight, writer, mark, size, pool)
+                if not in_flight:
                     if answers_lost and start is not None:
                         report.quarantined = self.quarantined(after=start)
                     return
-                result = self._push_batch(batch, mark)
+                current = in_flight.popleft()
+                result = current.answer(self)
             except ServerUnavailable as unavailable:
                 failures += 1
+                self._settle(in_flight, report)
                 if failures >= self.settings.push_attempts:
                     raise
                 # No HTTP answer at all after sending: the server may have taken the batch.
-                answers_lost = answers_lost or (batch is not None and unavailable.status is None)
+                answers_lost = answers_lost or (current is not None
+                                                and unavailable.status is None)
                 report.retries += 1
                 self._sleep(self.settings.backoff(failures, self._jitter()))
                 mark = None
                 continue
             except BatchRefused as refused:
-                mark, size = _recover(refused, mark, size, batch)
+                self._settle(in_flight, report)
+                assert current is not None  # nothing else raises it
+                mark, size = _recover(refused, current.since, size, current.batch)
                 continue
             failures = 0
-            mark = _record(report, result)
-            report.batches += 1
-            report.sent_ops = max(0, mark - (start or 0))
-            if on_progress is not None:
-                on_progress(report.batches, report.sent_ops)
+            mark = self._count(report, result, start, on_progress)
+
+    def _fill(self, in_flight: deque[_InFlight], writer: RecordWriter, mark: int, size: int,
+              pool: ThreadPoolExecutor | None) -> None:
+        """Send batches until the window is full or the chain is all on its way."""
+        window = 1 if pool is None else self.settings.push_window
+        since = in_flight[-1].batch.ops[-1].seq if in_flight else mark
+        while len(in_flight) < window:
+            batch = writer.batch_since(since, size)
+            if not batch.ops:
+                return
+            sending = _InFlight(since, batch, content_coding.compress(batch.to_wire()))
+            if pool is not None:
+                sending.future = pool.submit(self._push_batch, sending.body, since)
+            in_flight.append(sending)
+            since = batch.ops[-1].seq
+
+    def _settle(self, in_flight: deque[_InFlight], report: PushReport) -> None:
+        """After a failed batch: wait for the ones sent after it and count those the server
+        took. The push then resumes from the mark, wherever they left it."""
+        while in_flight:
+            later = in_flight.popleft()
+            if later.future is None:
+                continue
+            # A failure here is a consequence of the one before it.
+            with contextlib.suppress(SyncError):
+                _record(report, later.future.result())
+
+    def _count(self, report: PushReport, result: dict[str, Any], start: int | None,
+               on_progress: Progress | None) -> int:
+        mark = _record(report, result)
+        report.batches += 1
+        report.sent_ops = max(0, mark - (start or 0))
+        if on_progress is not None:
+            on_progress(report.batches, report.sent_ops)
+        return mark
 
     def quarantined(self, after: int = 0) -> list[dict[str, Any]]:
         """The server's quarantined operations of this device after chain position `after`:
@@ -322,8 +395,7 @@ class SyncClient:
             raise bad_response(200, "quarantined answer")
         return items
 
-    def _push_batch(self, batch: Batch, mark: int) -> dict[str, Any]:
-        body = content_coding.compress(batch.to_wire())
+    def _push_batch(self, body: bytes, mark: int) -> dict[str, Any]:
         answer = _json(self._signed("POST", PUSH_PATH, body=body, headers=_PUSH_HEADERS,
                                     refused=BatchRefused))
         acknowledged = answer.get("acknowledged")
@@ -422,7 +494,7 @@ class SyncClient:
                               query, body)
         url = self.base_url + path + (f"?{query}" if query else "")
         try:
-            return self.session.request(
+            return self._session().request(
                 method, url, data=body or None, timeout=self.settings.timeout(),
                 headers={"Accept": "application/json",
                          "Accept-Encoding": content_coding.ACCEPTED,
@@ -434,9 +506,40 @@ class SyncClient:
     def _next_counter(self) -> int:
         """Above every counter used before, from the clock when that is higher (so a lost
         counter file recovers by itself), and saved before the request leaves."""
-        counter = max(self._counter.load() + 1, self._now_us())
-        self._counter.save(counter)
+        with self._counter_lock:
+            counter = max(self._counter.load() + 1, self._now_us())
+            self._counter.save(counter)
         return counter
+
+    def _session(self) -> requests.Session:
+        """`self.session`, except on a push's helper threads, which have their own (a
+        requests session is not made to be shared between threads)."""
+        return getattr(self._thread_sessions, "session", self.session)
+
+    def _give_thread_a_session(self) -> None:
+        """A helper thread's session: the caller's settings (TLS, proxies, headers, hooks)
+        on connections of its own."""
+        session = make_session(self.settings)
+        for name in ("headers", "auth", "proxies", "hooks", "verify", "cert", "trust_env"):
+            setattr(session, name, getattr(self.session, name))
+        self._thread_sessions.session = session
+        self._helper_sessions.append(session)
+
+
+@dataclass
+class _InFlight:
+    """A push batch on its way: sent from `since` (the mark before it) as `body`; `future`
+    holds the answer when a helper thread sent it."""
+
+    since: int
+    batch: Batch
+    body: bytes
+    future: Future[dict[str, Any]] | None = None
+
+    def answer(self, client: SyncClient) -> dict[str, Any]:
+        if self.future is None:
+            return client._push_batch(self.body, self.since)
+        return self.future.result()
 
 
 def _recover(refused: BatchRefused, mark: int | None, size: int, batch: Batch | None

@@ -11,12 +11,13 @@ from server.api.errors import ApiError
 from server.services.pull import pull_page
 from server.services.push import (
     WIRE_TYPE,
+    PreparedPush,
     inflate,
-    parse_batch,
+    prepare_push,
     quarantined_after,
     receive_push,
 )
-from server.services.request_auth import authenticate
+from server.services.request_auth import authenticate, spend_counter
 from sync import content_coding
 
 sync = Blueprint("sync", __name__, url_prefix="/api/v1/sync")
@@ -31,20 +32,37 @@ def acknowledged_mark():  # type: ignore[no-untyped-def]
 
 @sync.post("/push")
 def push():  # type: ignore[no-untyped-def]
-    device = authenticate()
-    if request.mimetype != WIRE_TYPE:
-        raise ApiError(415, "unsupported_media_type", {"expected": WIRE_TYPE})
-    config = current_app.config
-    data = inflate(request.get_data(cache=True), request.headers.get("Content-Encoding", ""),
-                   config["MINQING_MAX_INFLATED_BYTES"])
-    batch = parse_batch(data, config["MINQING_MAX_OPS_PER_PUSH"])
-    result = receive_push(device, batch)
+    """The body is read and checked before the device is authenticated (which locks its
+    row), so a tablet's next batch is parsed while its last one is entered; a refusal of the
+    body is still answered only after the request proved to be the device's."""
+    try:
+        prepared: PreparedPush | ApiError = _prepared_push()
+    except ApiError as refused:
+        prepared = refused
+    device = authenticate(commit=False)
+    if isinstance(prepared, ApiError):
+        spend_counter()
+        raise prepared
+    try:
+        result = receive_push(device, prepared)
+    except ApiError:
+        spend_counter()
+        raise
     logging.getLogger("minqing.push").info("push", extra={
         "acknowledged": result.acknowledged[0],
         "accepted": result.accepted, "duplicates": result.duplicates,
         "quarantined": len(result.quarantined),
     })
     return jsonify(result.to_json())
+
+
+def _prepared_push() -> PreparedPush:
+    if request.mimetype != WIRE_TYPE:
+        raise ApiError(415, "unsupported_media_type", {"expected": WIRE_TYPE})
+    config = current_app.config
+    data = inflate(request.get_data(cache=True), request.headers.get("Content-Encoding", ""),
+                   config["MINQING_MAX_INFLATED_BYTES"])
+    return prepare_push(data, config["MINQING_MAX_OPS_PER_PUSH"])
 
 
 @sync.get("/quarantined")

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from server.database import is_postgres
+from server.database import insert_many, is_postgres
 from server.extensions import db
 from server.models import LedgerEntry, StreetLedger, TreeHead
 from server.services.server_key import current_server_key
@@ -119,7 +119,7 @@ class StreetAppender:
     def flush(self) -> None:
         """Insert the appended entries in one statement and record where the ledger stands."""
         if self.entries:
-            db.session.execute(LedgerEntry.__table__.insert(), [
+            insert_many(LedgerEntry.__table__, [
                 {name: getattr(entry, name) for name in _NEW_ENTRY_COLUMNS}
                 for entry in self.entries
             ])

@@ -12,9 +12,8 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from server.database import is_postgres
+from server.database import insert_many
 from server.extensions import db
 from server.models import (
     DisputeLedger,
@@ -51,20 +50,24 @@ class Projector:
         if not wanted or not self.load_existing:
             return
         self.absent |= wanted
-        rows = db.session.scalars(
-            select(RecordProjection).where(RecordProjection.id.in_(wanted))
+        table = RecordProjection.__table__.c
+        rows = db.session.execute(
+            select(table.id, table.state, table.street_id, table.community_id, table.grid_id)
+            .where(table.id.in_(wanted))
         )
-        for row in rows:
-            self.absent.discard(row.id)
-            self.states[row.id] = RecordState(orjson.loads(row.state))
-            self.places[row.id] = Place(row.street_id, row.community_id, row.grid_id)
+        for record_id, state, street_id, community_id, grid_id in rows:
+            self.absent.discard(record_id)
+            self.states[record_id] = RecordState(orjson.loads(state))
+            self.places[record_id] = Place(street_id, community_id, grid_id)
 
     def place_of(self, record_id: str) -> Place | None:
-        self.load([record_id])
+        if record_id not in self.places and record_id not in self.absent:
+            self.load([record_id])
         return self.places.get(record_id)
 
     def state_of(self, record_id: str) -> RecordState | None:
-        self.load([record_id])
+        if record_id not in self.states and record_id not in self.absent:
+            self.load([record_id])
         return self.states.get(record_id)
 
     def apply(self, op: Operation, place: Place, position: int) -> None:
@@ -94,23 +97,10 @@ class Projector:
                     **_common(view, place, open_items),
                     **_columns(state.record_type, view["values"]),
                 })
-        _upsert(RecordProjection, projections)
+        insert_many(RecordProjection.__table__, projections, replace_on="id")
         for record_type, rows in ledgers.items():
-            _upsert(LEDGER_OF_TYPE[record_type], rows)
+            insert_many(LEDGER_OF_TYPE[record_type].__table__, rows, replace_on="id")
         self.positions.clear()
-
-
-def _upsert(model: Any, rows: list[dict[str, Any]]) -> None:
-    """INSERT ... ON CONFLICT (id) DO UPDATE, for many rows at once, on either database."""
-    if not rows:
-        return
-    insert = postgresql.insert if is_postgres() else sqlite.insert
-    statement = insert(model.__table__)
-    statement = statement.on_conflict_do_update(
-        index_elements=["id"],
-        set_={name: statement.excluded[name] for name in rows[0] if name != "id"},
-    )
-    db.session.execute(statement, rows)
 
 
 def rebuild() -> int:

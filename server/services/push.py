@@ -83,8 +83,30 @@ def parse_batch(data: bytes, max_ops: int) -> Batch:
     return batch
 
 
-def receive_push(device: Device, batch: Batch) -> PushResult:
+@dataclass(frozen=True)
+class PreparedPush:
+    """A parsed batch with each operation's schema problems: everything about a push that
+    depends on its body alone, worked out before the ledger is locked, so one device's next
+    batch is parsed while the one before it is being entered."""
+
+    batch: Batch
+    problems: dict[str, list[dict[str, str]]]
+    """Schema problems by operation id; an operation with none is absent."""
+
+
+def prepare_push(data: bytes, max_ops: int) -> PreparedPush:
+    batch = parse_batch(data, max_ops)
+    problems = {}
+    for op in batch.ops:
+        found = _schema_problems(op)
+        if found:
+            problems[op.id] = found
+    return PreparedPush(batch, problems)
+
+
+def receive_push(device: Device, prepared: PreparedPush) -> PushResult:
     """Enter a verified batch in the ledger; the caller's transaction is committed here."""
+    batch = prepared.batch
     device = db.session.scalars(
         select(Device).where(Device.id == device.id).with_for_update()
     ).one()
@@ -100,7 +122,7 @@ def receive_push(device: Device, batch: Batch) -> PushResult:
         return result
     _remember_head(device, batch)
     appender = StreetAppender(worker.street_id)
-    judge = _Judge(worker)
+    judge = _Judge(worker, prepared.problems)
     judge.prefetch(fresh)
     received_at = wall_ms()
     with db.session.no_autoflush:
@@ -184,8 +206,10 @@ def _remember_head(device: Device, batch: Batch) -> None:
 class _Judge:
     """Decides each operation's verdict: who wrote it, where, is it valid, based on what."""
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: Worker, schema_problems: dict[str, list[dict[str, str]]]
+                 ) -> None:
         self.worker = worker
+        self.schema_problems = schema_problems
         self.area = area_of(worker.role, worker.street_id, worker.community_id, worker.grid_id)
         self.projector = Projector()
         self.accepted: set[str] = set()
@@ -215,7 +239,7 @@ class _Judge:
         if problem:
             return place, _reason(problem)
         assert place is not None
-        problems = _schema_problems(op)
+        problems = self.schema_problems.get(op.id)
         if problems:
             return place, _reason("invalid_record", problems)
         if place.street_id != self.worker.street_id:

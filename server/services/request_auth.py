@@ -4,6 +4,10 @@ Every signed endpoint calls `authenticate()` first. The device is loaded on ever
 so a revocation takes effect on the next one. The request counter is moved by one
 conditional UPDATE, so of two requests with the same counter (a replay, or two server
 workers racing) exactly one gets through, whatever the number of workers.
+
+A push moves the counter in its own transaction (`commit=False`), so a push costs one
+durable commit, not two; if the push is refused, `spend_counter()` commits the counter on
+its own, so every authenticated request's counter is spent whatever its answer.
 """
 
 from __future__ import annotations
@@ -21,8 +25,11 @@ from sync.request_signing import RequestAuthError, SignedRequest, parse_headers
 from sync.signing import PublicKey
 
 
-def authenticate() -> Device:
-    """The device that signed this request; an `ApiError` if it may not be served."""
+def authenticate(*, commit: bool = True) -> Device:
+    """The device that signed this request; an `ApiError` if it may not be served.
+
+    With `commit=False` the spent counter is left in the open transaction for the caller
+    to commit with its own writes (or to hand to `spend_counter()` if it refuses)."""
     try:
         signed = parse_headers(request.headers)
     except RequestAuthError as exc:
@@ -40,7 +47,10 @@ def authenticate() -> Device:
     except RequestAuthError as exc:
         raise ApiError(401, exc.code) from exc
     offset_ms = _advance_counter(signed)
+    if commit:
+        db.session.commit()
     g.device_id = device.id
+    g.signed_request = signed
     if ClockSkew(offset_ms).flagged:
         logging.getLogger("minqing.auth").warning(
             "device clock is far off", extra={"offset_ms": offset_ms})
@@ -71,5 +81,18 @@ def _advance_counter(signed: SignedRequest) -> int:
         if revoked_at is not None:
             raise ApiError(403, "device_revoked")
         raise ApiError(401, "request_replayed", details={"last_counter": last_counter})
-    db.session.commit()
     return offset
+
+
+def spend_counter() -> None:
+    """Roll back what this request wrote but keep its counter spent, so a refused request
+    can never be replayed to a different answer later."""
+    db.session.rollback()
+    signed: SignedRequest = g.signed_request
+    db.session.execute(
+        update(Device)
+        .where(Device.id == signed.device_id, Device.last_counter < signed.counter)
+        .values(last_counter=signed.counter)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()

@@ -218,6 +218,33 @@ class TestRefusals:
         assert again.status_code == 401
         assert again.json()["error"]["code"] == "request_replayed"
 
+    def test_a_refused_body_still_spends_its_counter(self, office, wangfang):
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", b"not gzip", 40, WIRE)
+        assert answer.status_code == 400
+        again = signed_post(wangfang, office.url, "/api/v1/sync/push", b"not gzip", 40, WIRE)
+        assert again.json()["error"]["code"] == "request_replayed"
+
+    def test_a_refused_batch_still_spends_its_counter(self, app, office, wangfang):
+        for number in range(1, 4):
+            wangfang.writer.create("visit", visit(number=number))
+        body = gzip.compress(wangfang.writer.batch_since(2).to_wire())
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 41, WIRE)
+        assert answer.json()["error"]["code"] == "op_missing"
+        again = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 41, WIRE)
+        assert again.json()["error"]["code"] == "request_replayed"
+        assert ledger_count(app) == 0
+
+    def test_a_bad_body_from_a_stranger_is_refused_as_unauthenticated(self, office,
+                                                                      wangfang):
+        stranger = DeviceKey.generate()
+        signed = sign_headers(stranger, wangfang.client.device_id, 42,
+                              int(time.time() * 1000), "POST", "/api/v1/sync/push", "",
+                              b"not gzip")
+        answer = requests.post(office.url + "/api/v1/sync/push", data=b"not gzip",
+                               timeout=10, headers={**signed, **WIRE})
+        assert answer.status_code == 401
+        assert answer.json()["error"]["code"] == "auth_bad_signature"
+
     def test_an_oversized_body_is_refused_with_413(self, office, wangfang):
         body = b"x" * (5 * 1024 * 1024)
         answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 5, WIRE)

@@ -4,12 +4,18 @@ The far end is `tests/sync/net_stub.py`, a real HTTP server on 127.0.0.1 that an
 script (503s, dropped connections, 413s). Everything on the tablet side is real: the client,
 its signatures, the device's writer and replica. The client against the real sync server is
 specified in the server's end-to-end tests.
+
+`TestPush` specifies a push one batch at a time (`push_window=1`), where the order of
+requests is fixed; `TestPushWindow` what changes when the next batch travels while the
+server is still answering the last.
 """
 
 from __future__ import annotations
 
 import random
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -41,7 +47,9 @@ QUARANTINED = "/api/v1/sync/quarantined"
 CLOCK_US = 1_795_000_000_000_000
 
 SETTINGS = ClientSettings(connect_timeout=2, read_timeout=5, retries=2, retry_backoff=0,
-                          push_attempts=4, backoff_base=1.0, backoff_cap=6.0)
+                          push_attempts=4, backoff_base=1.0, backoff_cap=6.0, push_window=1)
+WINDOW = ClientSettings(connect_timeout=2, read_timeout=5, retries=2, retry_backoff=0,
+                        push_attempts=4, backoff_base=1.0, backoff_cap=6.0, push_window=2)
 
 
 def error(status: int, code: str, message: str = "", **details: Any) -> Reply:
@@ -55,13 +63,20 @@ class Receiver:
     def __init__(self, acked: int = 0) -> None:
         self.acked = acked
         self.batches: list[list[int]] = []
+        self._lock = threading.Lock()
 
     def mark(self, _: Seen) -> Reply:
         return Reply(200, {"acknowledged": {"seq": self.acked, "head": f"head-{self.acked}"}})
 
     def push(self, seen: Seen) -> Reply:
+        with self._lock:
+            return self._take(seen)
+
+    def _take(self, seen: Seen) -> Reply:
         batch = Batch.from_wire(brotli.decompress(seen.body))
         seqs = [op.seq for op in batch.ops]
+        if seqs[0] > self.acked + 1:
+            return error(409, "op_missing", acknowledged={"seq": self.acked, "head": "h"})
         self.batches.append(seqs)
         new = [seq for seq in seqs if seq > self.acked]
         self.acked = max(self.acked, seqs[-1])
@@ -370,6 +385,7 @@ class TestPush:
 
     def test_op_missing_resumes_from_the_acknowledged_mark(self, stub, client, receiver,
                                                            worker):
+        receiver.acked = 2
         stub.route("GET", MARK, Reply(200, {"acknowledged": {"seq": 5, "head": "h5"}}))
         stub.route("POST", PUSH, error(409, "op_missing", acknowledged={"seq": 2, "head": "h"}),
                    receiver.push)
@@ -384,6 +400,118 @@ class TestPush:
         assert (refused.value.code, refused.value.message, refused.value.status) == (
             "chain_forked", "设备记录链出现分叉", 409)
         assert len(stub.requests_to(PUSH)) == 1
+
+
+def first_seq(seen: Seen) -> int:
+    return Batch.from_wire(brotli.decompress(seen.body)).ops[0].seq
+
+
+def in_chain_order(receiver: Receiver) -> Callable[[Seen], Reply]:
+    """The receiver, taking each batch only once the one before it is in (a server takes
+    whichever arrives first; this fixes the order the window's specifications expect)."""
+    def take(seen: Seen) -> Reply:
+        start = first_seq(seen)
+        for _ in range(100):  # a second at most: then it is refused as out of order
+            if receiver.acked >= start - 1:
+                break
+            time.sleep(0.01)
+        return receiver.push(seen)
+    return take
+
+
+class TestPushWindow:
+    @pytest.fixture
+    def receiver(self, stub) -> Receiver:
+        receiver = Receiver()
+        stub.route("GET", MARK, receiver.mark)
+        stub.route("POST", PUSH, in_chain_order(receiver))
+        return receiver
+
+    def test_the_next_batch_travels_while_the_last_is_answered(self, stub, client, receiver,
+                                                               worker):
+        second_arrived, overlapped = threading.Event(), []
+        take = in_chain_order(receiver)
+
+        def first_waits_for_the_second(seen: Seen) -> Reply:
+            if first_seq(seen) == 1:
+                overlapped.append(second_arrived.wait(timeout=3))
+            else:
+                second_arrived.set()
+            return take(seen)
+
+        stub.route("POST", PUSH, first_waits_for_the_second)
+        client(settings=WINDOW).push(worker.writer, batch_size=3)
+        assert overlapped == [True]
+
+    def test_answers_are_counted_in_chain_order(self, client, receiver, worker):
+        progress = []
+        report = client(settings=WINDOW).push(worker.writer, batch_size=3,
+                                              on_progress=lambda *step: progress.append(step))
+        assert receiver.batches == [[1, 2, 3], [4, 5, 6], [7]]
+        assert (report.accepted, report.acknowledged_seq, report.batches) == (7, 7, 3)
+        assert progress == [(1, 3), (2, 6), (3, 7)]
+
+    def test_a_failed_batch_is_sent_again_after_the_one_behind_it_is_answered(
+            self, stub, client, receiver, worker, sleeps):
+        busy = Reply(503, b"busy", "text/plain")
+        take = in_chain_order(receiver)
+        failed = []
+
+        def first_fails_once(seen: Seen) -> Reply:
+            if first_seq(seen) == 1 and not failed:
+                failed.append(True)
+                return busy
+            return take(seen)
+
+        stub.route("POST", PUSH, first_fails_once)
+        report = client(settings=WINDOW).push(worker.writer, batch_size=3)
+        assert receiver.batches == [[1, 2, 3], [4, 5, 6], [7]]
+        assert (report.acknowledged_seq, report.accepted, report.retries) == (7, 7, 1)
+        assert len(sleeps) == 1
+
+    def test_a_lost_answer_with_the_next_batch_on_its_way_sends_nothing_twice(
+            self, stub, client, receiver, worker):
+        take = in_chain_order(receiver)
+
+        def first_answer_lost(seen: Seen) -> Any:
+            return receiver.lost(seen) if first_seq(seen) == 1 else take(seen)
+
+        stub.route("POST", PUSH, first_answer_lost)
+        stub.route("GET", QUARANTINED, Reply(200, {"quarantined": []}))
+        report = client(settings=WINDOW).push(worker.writer, batch_size=3)
+        assert receiver.batches == [[1, 2, 3], [4, 5, 6], [7]]
+        assert (report.acknowledged_seq, report.retries) == (7, 1)
+        assert report.accepted == 4  # the lost answer's three are the server's to tell
+
+    def test_a_batch_that_overtook_the_one_before_it_is_sent_again(self, stub, client,
+                                                                   receiver, worker):
+        second_answered = threading.Event()
+
+        def second_arrives_first(seen: Seen) -> Reply:
+            if first_seq(seen) == 1:
+                second_answered.wait(timeout=3)
+                return receiver.push(seen)
+            reply = receiver.push(seen)
+            second_answered.set()
+            return reply
+
+        stub.route("POST", PUSH, second_arrives_first)
+        report = client(settings=WINDOW).push(worker.writer, batch_size=3)
+        assert receiver.acked == 7
+        assert [seqs for seqs in receiver.batches if seqs[-1] > 3] == [[4, 5, 6], [7]]
+        assert report.acknowledged_seq == 7
+
+    def test_a_body_too_large_halves_the_batch_with_another_on_its_way(
+            self, stub, client, receiver, worker):
+        take = in_chain_order(receiver)
+
+        def small_bodies_only(seen: Seen) -> Reply:
+            size = len(Batch.from_wire(brotli.decompress(seen.body)).ops)
+            return error(413, "body_too_large") if size > 2 else take(seen)
+
+        stub.route("POST", PUSH, small_bodies_only)
+        client(settings=WINDOW).push(worker.writer, batch_size=4)
+        assert receiver.batches == [[1, 2], [3, 4], [5, 6], [7]]
 
 
 def page(cursor: str, more: bool, **parts: Any) -> Reply:
