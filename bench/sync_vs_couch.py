@@ -5,7 +5,8 @@ the demo roster's 燕子山社区; a tenth of them edited once afterwards) go th
 systems in batches of the same size:
 
 - ours: one community-staff tablet (刘洋, w-liuyang) pushes its chain with `SyncClient.push`
-  to gunicorn on a fresh SQLite file (or PostgreSQL with --postgres); then a second, new
+  (as the app does: two batches on the way at once, `ClientSettings.push_window`) to
+  gunicorn on a fresh SQLite file (or PostgreSQL with --postgres); then a second, new
   tablet of the community pulls everything (`SyncClient.pull`: a snapshot of the merged
   records, applied to a replica);
 - pouchdb-server 4.2.0 (npm, LevelDB on disk), spoken to in two ways:
@@ -47,11 +48,11 @@ first run also installs pouchdb-server with npm (about a minute):
                                             [--full] [--seed 1]
 
 Time on the 2-core development machine (shared, so figures move by tens of per cent between
-runs; the ratios are measured side by side in the same run): about 100 s by default, SQLite
-or PostgreSQL: entering the workload on our tablet about 13 s (untimed), our push 10-12 s,
-PouchDB's replicator about 25 s, the bulk client about 12 s, the 200k-entry bulk load about
-20 s. The issue's 20,000 records make it longer than the usual minute; `--records 5000` runs
-in about a minute. --full adds the 1M-entry bulk load (a minute or two more).
+runs; the ratios are measured side by side in the same run): 40-100 s by default, SQLite or
+PostgreSQL: entering the workload on our tablet 4-13 s (untimed), our push 2-4 s, PouchDB's
+replicator 10-25 s, the bulk client 5-12 s, the 200k-entry bulk load 8-20 s (the lower
+figures on a quiet machine). `--records 5000` runs in well under a minute. --full adds the
+1M-entry bulk load (a minute or two more).
 """
 
 from __future__ import annotations

@@ -28,7 +28,9 @@ class LedgerEntry(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     street_id: Mapped[str] = mapped_column(ForeignKey("streets.id"))
     position: Mapped[int] = mapped_column(Integer)
-    op_id: Mapped[str] = mapped_column(String(64), unique=True)
+    op_id: Mapped[str] = mapped_column(String(64))
+    """Unique by construction (the hash of bytes that name the device and the seq, which are
+    unique together), so it has no index of its own: see `ix_ledger_record`."""
     device_id: Mapped[str] = mapped_column(String(64))
     device_seq: Mapped[int] = mapped_column(Integer)
     record_id: Mapped[str] = mapped_column(String(64))

@@ -222,9 +222,11 @@ class _Judge:
         ours = {op.id for op in ops}
         outside = {p for op in ops for p in op.parents if p not in ours}
         if outside:
+            # A parent is an operation on the same record: found through the record index.
+            records = {op.record_id for op in ops if not outside.isdisjoint(op.parents)}
             verdicts = db.session.execute(
                 select(LedgerEntry.op_id, LedgerEntry.verdict)
-                .where(LedgerEntry.op_id.in_(outside))
+                .where(LedgerEntry.record_id.in_(records), LedgerEntry.op_id.in_(outside))
             ).all()
             for op_id, verdict in verdicts:
                 (self.accepted if verdict == "accepted" else self.quarantined).add(op_id)
