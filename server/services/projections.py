@@ -8,6 +8,7 @@ the office filters on.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -44,6 +45,8 @@ class Projector:
         self.places: dict[str, Place] = {}
         self.absent: set[str] = set()
         self.positions: dict[str, int] = {}
+        self.ready: dict[str, ProjectedRecord] = {}
+        """Touched records whose rows were worked out before the push locked the ledger."""
 
     def load(self, record_ids: Iterable[str]) -> None:
         wanted = set(record_ids) - self.states.keys() - self.absent
@@ -70,12 +73,23 @@ class Projector:
             self.load([record_id])
         return self.states.get(record_id)
 
-    def apply(self, op: Operation, place: Place, position: int) -> None:
+    def apply(self, op: Operation, place: Place, position: int,
+              new_record: ProjectedRecord | None = None) -> None:
+        """Merge an accepted operation. `new_record`, for a create, is the record it makes,
+        worked out before the push locked the ledger: taken as it is if the record is
+        indeed new here."""
         state = self.state_of(op.record_id)
-        if state is None:
-            state = self.states[op.record_id] = RecordState.empty(op.record_id, op.record_type)
+        if state is None and new_record is not None:
+            self.states[op.record_id] = new_record.state
             self.places[op.record_id] = place
-        state.apply(op)
+            self.ready[op.record_id] = new_record
+        else:
+            if state is None:
+                state = self.states[op.record_id] = RecordState.empty(op.record_id,
+                                                                      op.record_type)
+                self.places[op.record_id] = place
+            state.apply(op)
+            self.ready.pop(op.record_id, None)
         self.positions[op.record_id] = position
 
     def write(self) -> None:
@@ -83,24 +97,61 @@ class Projector:
         projections: list[dict[str, Any]] = []
         ledgers: dict[str, list[dict[str, Any]]] = {}
         for record_id, position in self.positions.items():
-            state, place = self.states[record_id], self.places[record_id]
-            view = state.view()
-            open_items = bool(view["conflicts"] or view["reviews"])
-            projections.append({
-                "id": record_id, "type": state.record_type, "street_id": place.street_id,
-                "community_id": place.community_id, "grid_id": place.grid_id,
-                "state": orjson.dumps(state.data), "open_conflicts": open_items,
-                "retracted": bool(view["retracted"]), "updated_position": position,
-            })
-            if state.record_type in LEDGER_OF_TYPE:
-                ledgers.setdefault(state.record_type, []).append({
-                    **_common(view, place, open_items),
-                    **_columns(state.record_type, view["values"]),
-                })
+            record = self.ready.pop(record_id, None) or ProjectedRecord.of(
+                self.states[record_id])
+            projection, ledger_row = record.rows(self.places[record_id], position)
+            projections.append(projection)
+            if ledger_row is not None:
+                ledgers.setdefault(record.state.record_type, []).append(ledger_row)
         insert_many(RecordProjection.__table__, projections, replace_on="id")
         for record_type, rows in ledgers.items():
             insert_many(LEDGER_OF_TYPE[record_type].__table__, rows, replace_on="id")
         self.positions.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectedRecord:
+    """A record's rows in the current-state tables, all but where it is and which ledger
+    entry last touched it. Working this out is most of what projecting costs, and for a
+    record a push creates it needs nothing from the database, so the push does it before it
+    locks the ledger (`ProjectedRecord.new`)."""
+
+    state: RecordState
+    state_json: bytes
+    open_items: bool
+    retracted: bool
+    ledger_columns: dict[str, Any] | None
+    """The type's ledger row but for its place, or None for a type without a ledger."""
+
+    @classmethod
+    def of(cls, state: RecordState) -> ProjectedRecord:
+        view = state.view()
+        open_items = bool(view["conflicts"] or view["reviews"])
+        columns = None
+        if state.record_type in LEDGER_OF_TYPE:
+            columns = {**_common(view, open_items),
+                       **_columns(state.record_type, view["values"])}
+        return cls(state, orjson.dumps(state.data), open_items, bool(view["retracted"]),
+                   columns)
+
+    @classmethod
+    def new(cls, create: Operation) -> ProjectedRecord:
+        """The record `create` makes, as it is before any other operation touches it."""
+        state = RecordState.empty(create.record_id, create.record_type)
+        state.apply(create)
+        return cls.of(state)
+
+    def rows(self, place: Place, position: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """Its `record_projections` row and its ledger row (None if its type has none)."""
+        where = {"street_id": place.street_id, "community_id": place.community_id,
+                 "grid_id": place.grid_id}
+        projection = {
+            "id": self.state.record_id, "type": self.state.record_type, **where,
+            "state": self.state_json, "open_conflicts": self.open_items,
+            "retracted": self.retracted, "updated_position": position,
+        }
+        ledger_row = None if self.ledger_columns is None else {**self.ledger_columns, **where}
+        return projection, ledger_row
 
 
 def rebuild() -> int:
@@ -123,14 +174,11 @@ def rebuild() -> int:
     return built
 
 
-def _common(view: dict[str, Any], place: Place, open_items: bool) -> dict[str, Any]:
+def _common(view: dict[str, Any], open_items: bool) -> dict[str, Any]:
     values = view["values"]
     author = values.get("worker_id") or values.get("opened_by") or values.get("team_id") or ""
     return {
         "id": view["id"],
-        "grid_id": place.grid_id,
-        "community_id": place.community_id,
-        "street_id": place.street_id,
         "author_id": str(author),
         "open_conflicts": open_items,
         "retracted": bool(view["retracted"]),

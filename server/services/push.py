@@ -20,7 +20,7 @@ from server.api.errors import ApiError
 from server.extensions import db
 from server.models import Community, Device, DevicePush, Grid, LedgerEntry, Worker
 from server.services.ledger import StreetAppender, tree_head_json
-from server.services.projections import Projector
+from server.services.projections import ProjectedRecord, Projector
 from server.services.scope import Place, area_of, refusal
 from sync import content_coding, workflow
 from sync.catalogue import text
@@ -92,16 +92,21 @@ class PreparedPush:
     batch: Batch
     problems: dict[str, list[dict[str, str]]]
     """Schema problems by operation id; an operation with none is absent."""
+    new_records: dict[str, ProjectedRecord]
+    """By the id of each valid create: the record it makes, ready for the projections."""
 
 
 def prepare_push(data: bytes, max_ops: int) -> PreparedPush:
     batch = parse_batch(data, max_ops)
     problems = {}
+    new_records = {}
     for op in batch.ops:
         found = _schema_problems(op)
         if found:
             problems[op.id] = found
-    return PreparedPush(batch, problems)
+        elif op.kind is OpKind.CREATE:
+            new_records[op.id] = ProjectedRecord.new(op)
+    return PreparedPush(batch, problems, new_records)
 
 
 def receive_push(device: Device, prepared: PreparedPush) -> PushResult:
@@ -122,7 +127,7 @@ def receive_push(device: Device, prepared: PreparedPush) -> PushResult:
         return result
     _remember_head(device, batch)
     appender = StreetAppender(worker.street_id)
-    judge = _Judge(worker, prepared.problems)
+    judge = _Judge(worker, prepared)
     judge.prefetch(fresh)
     received_at = wall_ms()
     with db.session.no_autoflush:
@@ -206,10 +211,10 @@ def _remember_head(device: Device, batch: Batch) -> None:
 class _Judge:
     """Decides each operation's verdict: who wrote it, where, is it valid, based on what."""
 
-    def __init__(self, worker: Worker, schema_problems: dict[str, list[dict[str, str]]]
-                 ) -> None:
+    def __init__(self, worker: Worker, prepared: PreparedPush) -> None:
         self.worker = worker
-        self.schema_problems = schema_problems
+        self.schema_problems = prepared.problems
+        self.new_records = prepared.new_records
         self.area = area_of(worker.role, worker.street_id, worker.community_id, worker.grid_id)
         self.projector = Projector()
         self.accepted: set[str] = set()
@@ -254,7 +259,7 @@ class _Judge:
         return place, None
 
     def accept(self, op: Operation, place: Place, position: int) -> None:
-        self.projector.apply(op, place, position)
+        self.projector.apply(op, place, position, self.new_records.get(op.id))
         self.accepted.add(op.id)
 
     def _parents(self, op: Operation) -> str | None:
