@@ -103,22 +103,29 @@ def is_postgres(engine: Engine | None = None) -> bool:
     return (engine or db.engine).dialect.name == "postgresql"
 
 
-def insert_many(table: Table, rows: list[dict[str, Any]], *,
+def insert_many(table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]], *,
                 replace_on: str | None = None) -> None:
-    """Insert many rows with one driver-level `executemany`; with `replace_on`, a row whose
-    key is there already replaces it (INSERT ... ON CONFLICT DO UPDATE, on either engine).
+    """Insert many rows, each a tuple of values in `columns` order, with one driver-level
+    `executemany`; with `replace_on`, a row whose key is there already replaces it
+    (INSERT ... ON CONFLICT DO UPDATE, on either engine).
 
     A push writes hundreds of rows to three tables, and SQLAlchemy's per-row parameter
     processing cost as much as the database's own work, so the statement is compiled once
-    per shape and each row goes to the driver as it is. The rows must hold plain driver
-    values (str, int, bool, bytes, None), all with the same keys.
+    per shape and each row goes to the driver as it is. Values must be plain driver values
+    (str, int, bool, bytes, None).
     """
     if not rows:
         return
     connection = db.session.connection()
-    sql, order = _compiled_insert(table, tuple(rows[0]), replace_on, connection.dialect)
-    params = rows if order is None else [tuple(row[name] for name in order) for row in rows]
-    connection.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+    sql, order = _compiled_insert(table, columns, replace_on, connection.dialect)
+    if order is None:
+        params: list[Any] = [dict(zip(columns, row, strict=True)) for row in rows]
+    elif order == columns:
+        params = rows
+    else:
+        places = [columns.index(name) for name in order]
+        params = [tuple(row[place] for place in places) for row in rows]
+    connection.exec_driver_sql(sql, params)
 
 
 @functools.lru_cache(maxsize=64)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -61,6 +62,7 @@ class NewEntry:
 
 
 _NEW_ENTRY_COLUMNS = tuple(column.name for column in fields(NewEntry))
+_new_entry_values = attrgetter(*_NEW_ENTRY_COLUMNS)
 
 
 def entry_leaf(entry: EntryFields) -> bytes:
@@ -87,15 +89,18 @@ class StreetAppender:
 
     def __init__(self, street_id: str) -> None:
         self.row = _lock(street_id)
+        self.street_id = street_id
+        # Plain attributes while appending (the ORM row's are instrumented, and a push
+        # appends hundreds of entries); `flush` writes them back to the row.
+        self.size, self.last_hash = self.row.size, self.row.last_hash
         self.compact = CompactRange(json.loads(self.row.frontier))
         self.entries: list[NewEntry] = []
 
     def append(self, op: Operation, *, verdict: str, reason: dict[str, Any] | None,
                community_id: str | None, grid_id: str | None, received_at: int) -> NewEntry:
-        row = self.row
         entry = NewEntry(
-            street_id=row.street_id,
-            position=row.size + 1,
+            street_id=self.street_id,
+            position=self.size + 1,
             op_id=op.id,
             device_id=op.device_id,
             device_seq=op.seq,
@@ -107,24 +112,24 @@ class StreetAppender:
             reason=canonical.encode(reason).decode("utf-8") if reason is not None else None,
             received_at=received_at,
             body=op.body,
-            prev_hash=row.last_hash,
+            prev_hash=self.last_hash,
             entry_hash="",
         )
         entry.entry_hash = leaf_hash(entry_leaf(entry))
         self.compact.append(entry.entry_hash)
-        row.size, row.last_hash = entry.position, entry.entry_hash
+        self.size, self.last_hash = entry.position, entry.entry_hash
         self.entries.append(entry)
         return entry
 
     def flush(self) -> None:
         """Insert the appended entries in one statement and record where the ledger stands."""
         if self.entries:
-            insert_many(LedgerEntry.__table__, [
-                {name: getattr(entry, name) for name in _NEW_ENTRY_COLUMNS}
-                for entry in self.entries
-            ])
+            insert_many(LedgerEntry.__table__, _NEW_ENTRY_COLUMNS,
+                        [_new_entry_values(entry) for entry in self.entries])
             self.entries.clear()
-        self.row.frontier = json.dumps(self.compact.to_json())
+        row = self.row
+        row.size, row.last_hash = self.size, self.last_hash
+        row.frontier = json.dumps(self.compact.to_json())
 
     def sign_head(self) -> TreeHead:
         """A signed statement of the ledger's size and root, issued at the end of a push."""
@@ -132,8 +137,8 @@ class StreetAppender:
         key = current_server_key()
         signed_at = wall_ms()
         root = self.compact.root()
-        statement = tree_head_statement(self.row.street_id, self.row.size, root, signed_at)
-        head = TreeHead(street_id=self.row.street_id, size=self.row.size, root=root,
+        statement = tree_head_statement(self.street_id, self.size, root, signed_at)
+        head = TreeHead(street_id=self.street_id, size=self.size, root=root,
                         signed_at=signed_at, key_id=key.key_id,
                         signature=key.key.sign(statement))
         db.session.add(head)

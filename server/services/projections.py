@@ -36,6 +36,23 @@ LEDGER_OF_TYPE = {
 }
 
 
+PROJECTION_COLUMNS = ("id", "type", "street_id", "community_id", "grid_id", "state",
+                      "open_conflicts", "retracted", "updated_position")
+TYPE_COLUMNS = {
+    "visit": ("household_id", "visit_kind", "visited_at", "request_count"),
+    "screening": ("iso_week", "scope", "nothing_found", "screened_at"),
+    "dispute": ("category", "status", "risk_colour", "escalation_level", "opened_at",
+                "due_date"),
+    "patrol": ("team_kind", "team_id", "started_at", "ended_at", "checkpoint_count"),
+}
+"""Each ledger's own columns, beside the ones every ledger row has."""
+LEDGER_COLUMNS = {
+    record_type: ("id", "author_id", "open_conflicts", "retracted", "values", *columns,
+                  "street_id", "community_id", "grid_id")
+    for record_type, columns in TYPE_COLUMNS.items()
+}
+
+
 class Projector:
     """Merges accepted operations into records' states and writes the tables once."""
 
@@ -94,18 +111,21 @@ class Projector:
 
     def write(self) -> None:
         """Upsert every touched record's projection and ledger row, in one statement each."""
-        projections: list[dict[str, Any]] = []
-        ledgers: dict[str, list[dict[str, Any]]] = {}
+        projections: list[tuple[Any, ...]] = []
+        ledgers: dict[str, list[tuple[Any, ...]]] = {}
         for record_id, position in self.positions.items():
             record = self.ready.pop(record_id, None) or ProjectedRecord.of(
                 self.states[record_id])
-            projection, ledger_row = record.rows(self.places[record_id], position)
-            projections.append(projection)
-            if ledger_row is not None:
-                ledgers.setdefault(record.state.record_type, []).append(ledger_row)
-        insert_many(RecordProjection.__table__, projections, replace_on="id")
+            place = self.places[record_id]
+            projections.append(record.projection_row(place, position))
+            if record.ledger_values is not None:
+                ledgers.setdefault(record.state.record_type, []).append(
+                    record.ledger_row(place))
+        insert_many(RecordProjection.__table__, PROJECTION_COLUMNS, projections,
+                    replace_on="id")
         for record_type, rows in ledgers.items():
-            insert_many(LEDGER_OF_TYPE[record_type].__table__, rows, replace_on="id")
+            insert_many(LEDGER_OF_TYPE[record_type].__table__, LEDGER_COLUMNS[record_type],
+                        rows, replace_on="id")
         self.positions.clear()
 
 
@@ -120,19 +140,26 @@ class ProjectedRecord:
     state_json: bytes
     open_items: bool
     retracted: bool
-    ledger_columns: dict[str, Any] | None
-    """The type's ledger row but for its place, or None for a type without a ledger."""
+    ledger_values: tuple[Any, ...] | None
+    """The type's ledger row in `LEDGER_COLUMNS` order but for the place (the last three),
+    or None for a type without a ledger."""
 
     @classmethod
     def of(cls, state: RecordState) -> ProjectedRecord:
         view = state.view()
+        values = view["values"]
         open_items = bool(view["conflicts"] or view["reviews"])
-        columns = None
+        retracted = bool(view["retracted"])
+        ledger_values = None
         if state.record_type in LEDGER_OF_TYPE:
-            columns = {**_common(view, open_items),
-                       **_columns(state.record_type, view["values"])}
-        return cls(state, orjson.dumps(state.data), open_items, bool(view["retracted"]),
-                   columns)
+            author = (values.get("worker_id") or values.get("opened_by")
+                      or values.get("team_id") or "")
+            ledger_values = (
+                view["id"], str(author), open_items, retracted,
+                orjson.dumps(values, option=orjson.OPT_SORT_KEYS).decode("utf-8"),
+                *_columns(state.record_type, values),
+            )
+        return cls(state, orjson.dumps(state.data), open_items, retracted, ledger_values)
 
     @classmethod
     def new(cls, create: Operation) -> ProjectedRecord:
@@ -141,17 +168,16 @@ class ProjectedRecord:
         state.apply(create)
         return cls.of(state)
 
-    def rows(self, place: Place, position: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        """Its `record_projections` row and its ledger row (None if its type has none)."""
-        where = {"street_id": place.street_id, "community_id": place.community_id,
-                 "grid_id": place.grid_id}
-        projection = {
-            "id": self.state.record_id, "type": self.state.record_type, **where,
-            "state": self.state_json, "open_conflicts": self.open_items,
-            "retracted": self.retracted, "updated_position": position,
-        }
-        ledger_row = None if self.ledger_columns is None else {**self.ledger_columns, **where}
-        return projection, ledger_row
+    def projection_row(self, place: Place, position: int) -> tuple[Any, ...]:
+        """Its `record_projections` row, in `PROJECTION_COLUMNS` order."""
+        return (self.state.record_id, self.state.record_type, place.street_id,
+                place.community_id, place.grid_id, self.state_json, self.open_items,
+                self.retracted, position)
+
+    def ledger_row(self, place: Place) -> tuple[Any, ...]:
+        """Its row in its type's ledger, in `LEDGER_COLUMNS` order."""
+        assert self.ledger_values is not None
+        return (*self.ledger_values, place.street_id, place.community_id, place.grid_id)
 
 
 def rebuild() -> int:
@@ -174,39 +200,23 @@ def rebuild() -> int:
     return built
 
 
-def _common(view: dict[str, Any], open_items: bool) -> dict[str, Any]:
-    values = view["values"]
-    author = values.get("worker_id") or values.get("opened_by") or values.get("team_id") or ""
-    return {
-        "id": view["id"],
-        "author_id": str(author),
-        "open_conflicts": open_items,
-        "retracted": bool(view["retracted"]),
-        "values": orjson.dumps(values, option=orjson.OPT_SORT_KEYS).decode("utf-8"),
-    }
-
-
 def _text(values: dict[str, Any], name: str) -> str | None:
     value = values.get(name)
     return value if isinstance(value, str) else None
 
 
-def _columns(record_type: str, values: dict[str, Any]) -> dict[str, Any]:
+def _columns(record_type: str, values: dict[str, Any]) -> tuple[Any, ...]:
+    """The type's own columns, in `TYPE_COLUMNS` order."""
     if record_type == "visit":
-        return {"household_id": _text(values, "household_id"),
-                "visit_kind": _text(values, "visit_kind"),
-                "visited_at": _text(values, "visited_at"),
-                "request_count": len(values.get("requests") or [])}
+        return (_text(values, "household_id"), _text(values, "visit_kind"),
+                _text(values, "visited_at"), len(values.get("requests") or []))
     if record_type == "screening":
         found = values.get("nothing_found")
-        return {"iso_week": _text(values, "iso_week"), "scope": _text(values, "scope"),
-                "nothing_found": found if isinstance(found, bool) else None,
-                "screened_at": _text(values, "screened_at")}
+        return (_text(values, "iso_week"), _text(values, "scope"),
+                found if isinstance(found, bool) else None, _text(values, "screened_at"))
     if record_type == "dispute":
-        return {"category": _text(values, "category"), "status": _text(values, "status"),
-                "risk_colour": _text(values, "risk_colour"),
-                "escalation_level": _text(values, "escalation_level"),
-                "opened_at": _text(values, "opened_at"), "due_date": _text(values, "due_date")}
-    return {"team_kind": _text(values, "team_kind"), "team_id": _text(values, "team_id"),
-            "started_at": _text(values, "started_at"), "ended_at": _text(values, "ended_at"),
-            "checkpoint_count": len(values.get("checkpoints") or [])}
+        return (_text(values, "category"), _text(values, "status"),
+                _text(values, "risk_colour"), _text(values, "escalation_level"),
+                _text(values, "opened_at"), _text(values, "due_date"))
+    return (_text(values, "team_kind"), _text(values, "team_id"), _text(values, "started_at"),
+            _text(values, "ended_at"), len(values.get("checkpoints") or []))
