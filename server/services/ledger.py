@@ -171,5 +171,6 @@ def _lock(street_id: str) -> StreetLedger:
         .values(street_id=street_id, size=0, last_hash="", frontier="[]")
         .on_conflict_do_nothing(index_elements=["street_id"])
     )
-    query = select(StreetLedger).where(StreetLedger.street_id == street_id).with_for_update()
+    query = (select(StreetLedger).where(StreetLedger.street_id == street_id).with_for_update()
+             .execution_options(populate_existing=True))
     return db.session.scalars(query).one()

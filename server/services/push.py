@@ -113,7 +113,10 @@ def receive_push(device: Device, prepared: PreparedPush) -> PushResult:
     """Enter a verified batch in the ledger; the caller's transaction is committed here."""
     batch = prepared.batch
     device = db.session.scalars(
+        # populate_existing: `authenticate` loaded this device before its counter UPDATE
+        # waited for the device's previous push to commit; what is locked is read afresh.
         select(Device).where(Device.id == device.id).with_for_update()
+        .execution_options(populate_existing=True)
     ).one()
     worker = db.session.get(Worker, device.worker_id)
     if batch.head.device_id != device.id:
