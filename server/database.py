@@ -139,6 +139,8 @@ def _compiled_insert(table: Table, columns: tuple[str, ...], replace_on: str | N
             index_elements=[replace_on],
             set_={name: statement.excluded[name] for name in columns if name != replace_on},
         )
+    if dialect.paramstyle == "pyformat":  # psycopg takes positional %s as well: no dicts
+        dialect = type(dialect)(paramstyle="format")
     compiled = statement.compile(dialect=dialect)
     order = tuple(compiled.positiontup) if compiled.positional else None  # type: ignore[arg-type]
     return str(compiled), order

@@ -324,7 +324,10 @@ class SyncClient:
                     if mark > writer.chain.seq:
                         raise ChainBehind("chain_behind", details={
                             "server_seq": mark, "tablet_seq": writer.chain.seq})
-                self._fill(in_flight, writer, mark, size, pool)
+                # The first batch goes alone: the server's workers are still cold, and a
+                # push that fails at once fails with one batch. The window opens with its
+                # answer.
+                self._fill(in_flight, writer, mark, size, pool if report.batches else None)
                 if not in_flight:
                     if answers_lost and start is not None:
                         report.quarantined = self.quarantined(after=start)

