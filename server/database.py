@@ -5,9 +5,9 @@ foreign keys on, and every transaction begun with `BEGIN IMMEDIATE`. Without the
 gunicorn workers that both read and then write would have one of them fail at once with
 "database is locked" (a read transaction cannot be upgraded once another writer committed);
 with it, the second waits its turn (busy timeout 30 s). Waiting is done on an exclusive
-`flock` of a file beside the database (`<database>-writer`), which wakes the next writer the
-moment the last one lets go: SQLite's own busy handler sleeps between tries, up to 100 ms
-at a time, which cost a push waiting behind another about 10 ms. PostgreSQL needs none of
+`flock` of a file beside the database (`<database>-writer`), tried every millisecond at
+most: SQLite's own busy handler sleeps between tries, up to 100 ms at a time, which cost a
+push waiting behind another about 10 ms. PostgreSQL needs none of
 this: it locks the rows it updates (each street's ledger row, each device row).
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,9 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from server.extensions import db
 
+BUSY_TIMEOUT_S = 30
+"""How long a writer waits for its turn before it gives up with "database is locked"."""
+
 
 def configure_database(app: Flask) -> None:
     with app.app_context():
@@ -35,8 +39,8 @@ def configure_database(app: Flask) -> None:
             turn = WriterTurn.beside(engine.url.database)
             event.listen(engine, "connect", functools.partial(_sqlite_connect, turn=turn))
             event.listen(engine, "begin", _sqlite_begin)
-            event.listen(engine.pool, "checkin", WriterTurn.end)
-            event.listen(engine.pool, "close", WriterTurn.forget)
+            event.listen(engine.pool, "checkin", WriterTurn.on_checkin)
+            event.listen(engine.pool, "close", WriterTurn.on_close)
 
 
 class WriterTurn:
@@ -57,38 +61,55 @@ class WriterTurn:
             return cls(None)  # nothing to share between processes
         return cls(Path(database).with_name(Path(database).name + "-writer"))
 
-    def open(self, record: ConnectionPoolEntry) -> None:
+    def open_into(self, info: dict[Any, Any]) -> None:
+        """Give a new connection (its pool entry's `info`) its own descriptor on the file."""
         if self.path is not None:
-            record.info[self.INFO_KEY] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            info[self.INFO_KEY] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
 
     @classmethod
-    def take(cls, info: dict[Any, Any]) -> None:
-        """`info`: the connection's own (`Connection.info` is its pool entry's)."""
+    def take(cls, info: dict[Any, Any], timeout: float = BUSY_TIMEOUT_S) -> None:
+        """Wait for this connection's turn (`info`: the connection's own; `Connection.info`
+        is its pool entry's). Tries every millisecond at most, and after `timeout` seconds
+        leaves the wait to SQLite, which then says "database is locked" as it always did."""
         descriptor = info.get(cls.INFO_KEY)
-        if descriptor is not None:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        if descriptor is None:
+            return
+        deadline, pause = time.monotonic() + timeout, 0.0001
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(pause)
+                pause = min(pause * 2, 0.001)
 
     @classmethod
-    def end(cls, _connection: Any, record: ConnectionPoolEntry) -> None:
-        descriptor = record.info.get(cls.INFO_KEY)
+    def end_of(cls, info: dict[Any, Any]) -> None:
+        descriptor = info.get(cls.INFO_KEY)
         if descriptor is not None:
             fcntl.flock(descriptor, fcntl.LOCK_UN)
 
     @classmethod
-    def forget(cls, _connection: Any, record: ConnectionPoolEntry) -> None:
+    def on_checkin(cls, _connection: Any, record: ConnectionPoolEntry) -> None:
+        cls.end_of(record.info)
+
+    @classmethod
+    def on_close(cls, _connection: Any, record: ConnectionPoolEntry) -> None:
         descriptor = record.info.pop(cls.INFO_KEY, None)
         if descriptor is not None:
             os.close(descriptor)  # lets go of the lock too
 
 
 def _sqlite_connect(connection, record, *, turn: WriterTurn) -> None:  # type: ignore[no-untyped-def]
-    turn.open(record)
+    turn.open_into(record.info)
     connection.isolation_level = None  # the driver leaves BEGIN to `_sqlite_begin`
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: a push's index pages stay in memory
     cursor.execute("PRAGMA wal_autocheckpoint=10000")  # pages: fewer, larger checkpoints
     cursor.close()
