@@ -7,8 +7,8 @@ gunicorn workers that both read and then write would have one of them fail at on
 with it, the second waits its turn (busy timeout 30 s). Waiting is done on an exclusive
 `flock` of a file beside the database (`<database>-writer`), tried every millisecond at
 most: SQLite's own busy handler sleeps between tries, up to 100 ms at a time, which cost a
-push waiting behind another about 10 ms. PostgreSQL needs none of
-this: it locks the rows it updates (each street's ledger row, each device row).
+push waiting behind another about 10 ms. PostgreSQL needs none of this: it locks the rows
+it updates (each street's ledger row, each device row).
 """
 
 from __future__ import annotations

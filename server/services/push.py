@@ -85,9 +85,9 @@ def parse_batch(data: bytes, max_ops: int) -> Batch:
 
 @dataclass(frozen=True)
 class PreparedPush:
-    """A parsed batch with each operation's schema problems: everything about a push that
-    depends on its body alone, worked out before the ledger is locked, so one device's next
-    batch is parsed while the one before it is being entered."""
+    """A parsed batch, each operation's schema problems, and the records its creates make:
+    everything about a push that depends on its body alone, worked out before the ledger
+    is locked, so one device's next batch is parsed while the one before it is entered."""
 
     batch: Batch
     problems: dict[str, list[dict[str, str]]]
@@ -98,8 +98,8 @@ class PreparedPush:
 
 def prepare_push(data: bytes, max_ops: int) -> PreparedPush:
     batch = parse_batch(data, max_ops)
-    problems = {}
-    new_records = {}
+    problems: dict[str, list[dict[str, str]]] = {}
+    new_records: dict[str, ProjectedRecord] = {}
     for op in batch.ops:
         found = _schema_problems(op)
         if found:
