@@ -17,7 +17,7 @@ from server.services.push import (
     quarantined_after,
     receive_push,
 )
-from server.services.request_auth import authenticate, spend_counter
+from server.services.request_auth import authenticate, signed_headers, spend_counter
 from sync import content_coding
 
 sync = Blueprint("sync", __name__, url_prefix="/api/v1/sync")
@@ -34,7 +34,9 @@ def acknowledged_mark():  # type: ignore[no-untyped-def]
 def push():  # type: ignore[no-untyped-def]
     """The body is read and checked before the device is authenticated (which locks its
     row), so a tablet's next batch is parsed while its last one is entered; a refusal of the
-    body is still answered only after the request proved to be the device's."""
+    body is still answered only after the request proved to be the device's. A request
+    without signature headers at all is refused before its body is read."""
+    signed_headers()
     try:
         prepared: PreparedPush | ApiError = _prepared_push()
     except ApiError as refused:

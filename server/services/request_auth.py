@@ -30,10 +30,7 @@ def authenticate(*, commit: bool = True) -> Device:
 
     With `commit=False` the spent counter is left in the open transaction for the caller
     to commit with its own writes (or to hand to `spend_counter()` if it refuses)."""
-    try:
-        signed = parse_headers(request.headers)
-    except RequestAuthError as exc:
-        raise ApiError(401, exc.code) from exc
+    signed = signed_headers()
     device = db.session.get(Device, signed.device_id)
     if device is None:
         raise ApiError(401, "auth_unknown_device")
@@ -82,6 +79,15 @@ def _advance_counter(signed: SignedRequest) -> int:
             raise ApiError(403, "device_revoked")
         raise ApiError(401, "request_replayed", details={"last_counter": last_counter})
     return offset
+
+
+def signed_headers() -> SignedRequest:
+    """The request's signature headers, read but not yet checked: a request without them is
+    refused before anything else is done with it."""
+    try:
+        return parse_headers(request.headers)
+    except RequestAuthError as exc:
+        raise ApiError(401, exc.code) from exc
 
 
 def spend_counter() -> None:
