@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from psycopg import sql as psycopg_sql
 from sqlalchemy import Table, bindparam, event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -126,42 +127,73 @@ def is_postgres(engine: Engine | None = None) -> bool:
 
 def insert_many(table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]], *,
                 replace_on: str | None = None) -> None:
-    """Insert many rows, each a tuple of values in `columns` order, with one driver-level
-    `executemany`; with `replace_on`, a row whose key is there already replaces it
-    (INSERT ... ON CONFLICT DO UPDATE, on either engine).
+    """Insert many rows, each a tuple of values in `columns` order; with `replace_on`, a
+    row whose key is there already replaces it (INSERT ... ON CONFLICT DO UPDATE).
 
     A push writes hundreds of rows to three tables, and SQLAlchemy's per-row parameter
-    processing cost as much as the database's own work, so the statement is compiled once
-    per shape and each row goes to the driver as it is. Values must be plain driver values
-    (str, int, bool, bytes, None).
+    processing cost as much as the database's own work, so rows go to the driver as they
+    are: on SQLite one `executemany` of a statement compiled once per shape, on PostgreSQL
+    COPY. Values must be plain driver values (str, int, bool, bytes, None).
     """
     if not rows:
         return
     connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        _copy_into(connection, table, columns, rows, replace_on)
+        return
     sql, order = _compiled_insert(table, columns, replace_on, connection.dialect)
-    if order is None:
-        params: list[Any] = [dict(zip(columns, row, strict=True)) for row in rows]
-    elif order == columns:
-        params = rows
-    else:
+    if order != columns:
         places = [columns.index(name) for name in order]
-        params = [tuple(row[place] for place in places) for row in rows]
-    connection.exec_driver_sql(sql, params)
+        rows = [tuple(row[place] for place in places) for row in rows]
+    connection.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+
+
+def _copy_into(connection: Connection, table: Table, columns: tuple[str, ...],
+               rows: list[tuple[Any, ...]], replace_on: str | None) -> None:
+    """PostgreSQL's COPY, in the connection's transaction: two to three times as fast as a
+    pipelined `executemany`. Rows that may replace others are copied into a temporary
+    table first and moved with one INSERT ... SELECT ... ON CONFLICT."""
+    names = psycopg_sql.SQL(", ").join(psycopg_sql.Identifier(name) for name in columns)
+    target = psycopg_sql.Identifier(table.name)
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        if replace_on is None:
+            _copy_rows(cursor, psycopg_sql.SQL("COPY {} ({}) FROM STDIN").format(target, names),
+                       rows)
+            return
+        staging = psycopg_sql.Identifier(f"minqing_staging_{table.name}")
+        cursor.execute(psycopg_sql.SQL(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS {} (LIKE {}) ON COMMIT DELETE ROWS"
+        ).format(staging, target))
+        _copy_rows(cursor, psycopg_sql.SQL("COPY {} ({}) FROM STDIN").format(staging, names),
+                   rows)
+        replaced = psycopg_sql.SQL(", ").join(
+            psycopg_sql.SQL("{0} = excluded.{0}").format(psycopg_sql.Identifier(name))
+            for name in columns if name != replace_on)
+        cursor.execute(psycopg_sql.SQL(
+            "INSERT INTO {target} ({names}) SELECT {names} FROM {staging} "
+            "ON CONFLICT ({key}) DO UPDATE SET {replaced}"
+        ).format(target=target, names=names, staging=staging,
+                 key=psycopg_sql.Identifier(replace_on), replaced=replaced))
+        cursor.execute(psycopg_sql.SQL("TRUNCATE {}").format(staging))
+
+
+def _copy_rows(cursor: Any, statement: psycopg_sql.Composed, rows: list[tuple[Any, ...]]
+               ) -> None:
+    with cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 @functools.lru_cache(maxsize=64)
 def _compiled_insert(table: Table, columns: tuple[str, ...], replace_on: str | None,
-                     dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
-    """The statement's SQL, and the order of its parameters (None: named parameters)."""
-    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values({name: bindparam(name) for name in columns})
+                     dialect: Dialect) -> tuple[str, tuple[str, ...]]:
+    """SQLite's statement, and the order of its (positional) parameters."""
+    statement = sqlite.insert(table).values({name: bindparam(name) for name in columns})
     if replace_on is not None:
         statement = statement.on_conflict_do_update(
             index_elements=[replace_on],
             set_={name: statement.excluded[name] for name in columns if name != replace_on},
         )
-    if dialect.paramstyle == "pyformat":  # psycopg takes positional %s as well: no dicts
-        dialect = type(dialect)(paramstyle="format")
     compiled = statement.compile(dialect=dialect)
-    order = tuple(compiled.positiontup) if compiled.positional else None  # type: ignore[arg-type]
-    return str(compiled), order
+    return str(compiled), tuple(compiled.positiontup or ())
