@@ -349,6 +349,11 @@ class SyncClient:
             except BatchRefused as refused:
                 self._settle(in_flight, report)
                 assert current is not None  # nothing else raises it
+                if refused.code == "op_missing" and pool is not None:
+                    # It may have overtaken the batch before it, so the mark it names may be
+                    # older than an answer already taken: ask where the chain stands now.
+                    mark = None
+                    continue
                 mark, size = _recover(refused, current.since, size, current.batch)
                 continue
             failures = 0

@@ -503,21 +503,21 @@ class TestPushWindow:
 
     def test_a_batch_that_overtook_the_one_before_it_is_sent_again(self, stub, client,
                                                                    receiver, worker):
-        second_answered = threading.Event()
+        third_answered = threading.Event()
 
-        def second_arrives_first(seen: Seen) -> Reply:
-            if first_seq(seen) == 1:
-                second_answered.wait(timeout=3)
-                return receiver.push(seen)
+        def third_arrives_first(seen: Seen) -> Reply:
+            if first_seq(seen) == 4:
+                third_answered.wait(timeout=3)
             reply = receiver.push(seen)
-            second_answered.set()
+            if first_seq(seen) == 7:
+                third_answered.set()
             return reply
 
-        stub.route("POST", PUSH, second_arrives_first)
+        stub.route("POST", PUSH, third_arrives_first)
         report = client(settings=WINDOW).push(worker.writer, batch_size=3)
-        assert receiver.acked == 7
-        assert [seqs for seqs in receiver.batches if seqs[-1] > 3] == [[4, 5, 6], [7]]
-        assert report.acknowledged_seq == 7
+        assert receiver.batches == [[1, 2, 3], [4, 5, 6], [7]]
+        assert [seen.path for seen in stub.seen].count(MARK) == 2
+        assert (report.acknowledged_seq, report.accepted) == (7, 7)
 
     def test_a_body_too_large_halves_the_batch_with_another_on_its_way(
             self, stub, client, receiver, worker):
