@@ -22,9 +22,8 @@ from typing import Any
 
 from flask import Flask
 from psycopg import sql as psycopg_sql
-from sqlalchemy import Table, bindparam, event
-from sqlalchemy.dialects import sqlite
-from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy import Table, event
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from server.extensions import db
@@ -132,7 +131,7 @@ def insert_many(table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ..
 
     A push writes hundreds of rows to three tables, and SQLAlchemy's per-row parameter
     processing cost as much as the database's own work, so rows go to the driver as they
-    are: on SQLite one `executemany` of a statement compiled once per shape, on PostgreSQL
+    are: on SQLite one `executemany` of a statement made once per shape, on PostgreSQL
     COPY. Values must be plain driver values (str, int, bool, bytes, None).
     """
     if not rows:
@@ -141,10 +140,7 @@ def insert_many(table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ..
     if connection.dialect.name == "postgresql":
         _copy_into(connection, table, columns, rows, replace_on)
         return
-    sql, order = _compiled_insert(table, columns, replace_on, connection.dialect)
-    if order != columns:
-        places = [columns.index(name) for name in order]
-        rows = [tuple(row[place] for place in places) for row in rows]
+    sql = _sqlite_insert(table.name, columns, replace_on)
     connection.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
 
 
@@ -186,14 +182,13 @@ def _copy_rows(cursor: Any, statement: psycopg_sql.Composed, rows: list[tuple[An
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled_insert(table: Table, columns: tuple[str, ...], replace_on: str | None,
-                     dialect: Dialect) -> tuple[str, tuple[str, ...]]:
-    """SQLite's statement, and the order of its (positional) parameters."""
-    statement = sqlite.insert(table).values({name: bindparam(name) for name in columns})
+def _sqlite_insert(table: str, columns: tuple[str, ...], replace_on: str | None) -> str:
+    """The statement for rows in `columns` order (our own table and column names)."""
+    quoted = [f'"{name}"' for name in (table, *columns)]
+    sql = (f"INSERT INTO {quoted[0]} ({', '.join(quoted[1:])}) "
+           f"VALUES ({', '.join('?' * len(columns))})")
     if replace_on is not None:
-        statement = statement.on_conflict_do_update(
-            index_elements=[replace_on],
-            set_={name: statement.excluded[name] for name in columns if name != replace_on},
-        )
-    compiled = statement.compile(dialect=dialect)
-    return str(compiled), tuple(compiled.positiontup or ())
+        replaced = ", ".join(f'"{name}" = excluded."{name}"'
+                             for name in columns if name != replace_on)
+        sql += f' ON CONFLICT ("{replace_on}") DO UPDATE SET {replaced}'
+    return sql

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from server.database import insert_many
 from server.extensions import db
@@ -53,6 +53,14 @@ LEDGER_COLUMNS = {
 }
 
 
+_STATES_OF = (
+    select(RecordProjection.id, RecordProjection.state, RecordProjection.street_id,
+           RecordProjection.community_id, RecordProjection.grid_id)
+    .where(RecordProjection.id.in_(bindparam("ids", expanding=True)))
+)
+"""Expanding parameter: a batch's record ids bound as one list, not coerced one by one."""
+
+
 class Projector:
     """Merges accepted operations into records' states and writes the tables once."""
 
@@ -70,11 +78,7 @@ class Projector:
         if not wanted or not self.load_existing:
             return
         self.absent |= wanted
-        table = RecordProjection.__table__.c
-        rows = db.session.execute(
-            select(table.id, table.state, table.street_id, table.community_id, table.grid_id)
-            .where(table.id.in_(wanted))
-        )
+        rows = db.session.execute(_STATES_OF, {"ids": list(wanted)})
         for record_id, state, street_id, community_id, grid_id in rows:
             self.absent.discard(record_id)
             self.states[record_id] = RecordState(orjson.loads(state))

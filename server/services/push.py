@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from server.api.errors import ApiError
 from server.extensions import db
@@ -211,11 +211,20 @@ def _remember_head(device: Device, batch: Batch) -> None:
                                   received_at=wall_ms()))
 
 
+_VERDICTS_OF_PARENTS = (
+    select(LedgerEntry.op_id, LedgerEntry.verdict)
+    .where(LedgerEntry.record_id.in_(bindparam("records", expanding=True)),
+           LedgerEntry.op_id.in_(bindparam("parents", expanding=True)))
+)
+"""Expanding parameters: hundreds of ids bound as one list, not coerced one by one."""
+
+
 class _Judge:
     """Decides each operation's verdict: who wrote it, where, is it valid, based on what."""
 
     def __init__(self, worker: Worker, prepared: PreparedPush) -> None:
-        self.worker = worker
+        # Plain copies: the ORM object's attributes are instrumented, and read for every op.
+        self.worker_id, self.role, self.street_id = worker.id, worker.role, worker.street_id
         self.schema_problems = prepared.problems
         self.new_records = prepared.new_records
         self.area = area_of(worker.role, worker.street_id, worker.community_id, worker.grid_id)
@@ -233,14 +242,13 @@ class _Judge:
             # A parent is an operation on the same record: found through the record index.
             records = {op.record_id for op in ops if not outside.isdisjoint(op.parents)}
             verdicts = db.session.execute(
-                select(LedgerEntry.op_id, LedgerEntry.verdict)
-                .where(LedgerEntry.record_id.in_(records), LedgerEntry.op_id.in_(outside))
+                _VERDICTS_OF_PARENTS, {"records": list(records), "parents": list(outside)}
             ).all()
             for op_id, verdict in verdicts:
                 (self.accepted if verdict == "accepted" else self.quarantined).add(op_id)
 
     def verdict(self, op: Operation) -> tuple[Place | None, dict[str, Any] | None]:
-        if op.author.id != self.worker.id or op.author.role != self.worker.role:
+        if op.author.id != self.worker_id or op.author.role != self.role:
             return None, _reason("author_mismatch")
         parent_problem = self._parents(op)
         if parent_problem:
@@ -252,12 +260,12 @@ class _Judge:
         problems = self.schema_problems.get(op.id)
         if problems:
             return place, _reason("invalid_record", problems)
-        if place.street_id != self.worker.street_id:
+        if place.street_id != self.street_id:
             return place, _reason("outside_scope")
-        refused = refusal(self.worker.role, self.area, op.record_type, place)
+        refused = refusal(self.role, self.area, op.record_type, place)
         if refused:
             return place, _reason(refused)
-        if op.kind is OpKind.OVERRIDE and not workflow.may_override(self.worker.role):
+        if op.kind is OpKind.OVERRIDE and not workflow.may_override(self.role):
             return place, _reason("override_not_allowed")
         return place, None
 
