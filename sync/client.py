@@ -20,7 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -90,6 +90,9 @@ class ClientSettings:
     push_window: int = 2
     """How many push batches may be on the way at once. With 2 the next batch travels while
     the server enters the last one; 1 sends them strictly one after another."""
+    push_stagger: float = 0.02
+    """Seconds a batch waits after the one before it left (unless that one is answered
+    sooner), so that the server gets them in chain order even when both are ready at once."""
 
     def retry(self) -> Retry:
         """urllib3's policy. POSTs are retried only when the connection failed, that is when
@@ -370,7 +373,10 @@ class SyncClient:
                 return
             sending = _InFlight(since, batch, content_coding.compress(batch.to_wire()))
             if pool is not None:
+                if in_flight:
+                    in_flight[-1].wait_for_head_start(self.settings.push_stagger)
                 sending.future = pool.submit(self._push_batch, sending.body, since)
+                sending.sent_at = time.monotonic()
             in_flight.append(sending)
             since = batch.ops[-1].seq
 
@@ -543,6 +549,14 @@ class _InFlight:
     batch: Batch
     body: bytes
     future: Future[dict[str, Any]] | None = None
+    sent_at: float = 0.0
+
+    def wait_for_head_start(self, stagger: float) -> None:
+        """Until `stagger` seconds after this batch left, or its answer, whichever is first:
+        the next batch then reaches the server after this one."""
+        remaining = self.sent_at + stagger - time.monotonic()
+        if self.future is not None and remaining > 0:
+            wait([self.future], timeout=remaining)
 
     def answer(self, client: SyncClient) -> dict[str, Any]:
         if self.future is None:

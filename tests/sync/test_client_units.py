@@ -461,6 +461,24 @@ class TestPushWindow:
         client(settings=WINDOW).push(worker.writer, batch_size=3)
         assert alone == [True]
 
+    def test_a_batch_leaves_with_a_head_start_on_the_next(self, stub, client, receiver,
+                                                            worker):
+        arrived: dict[int, float] = {}
+        take = in_chain_order(receiver)
+
+        def note_arrival(seen: Seen) -> Reply:
+            arrived[first_seq(seen)] = time.monotonic()
+            if first_seq(seen) == 3:
+                time.sleep(0.6)  # answered well after the head start
+            return take(seen)
+
+        stub.route("POST", PUSH, note_arrival)
+        staggered = ClientSettings(**{**WINDOW.__dict__, "push_stagger": 0.3})
+        client(settings=staggered).push(worker.writer, batch_size=2)
+        # Both were ready when the first answer came; the second left 0.3 s later, still
+        # before the first of them was answered.
+        assert 0.25 <= arrived[5] - arrived[3] < 0.55
+
     def test_answers_are_counted_in_chain_order(self, client, receiver, worker):
         progress = []
         report = client(settings=WINDOW).push(worker.writer, batch_size=3,
