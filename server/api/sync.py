@@ -36,16 +36,15 @@ def push():  # type: ignore[no-untyped-def]
     row), so a tablet's next batch is parsed while its last one is entered; a refusal of the
     body is still answered only after the request proved to be the device's. A request
     without signature headers at all is refused before its body is read."""
-    signed_headers()
+    signed = signed_headers()
     try:
         prepared: PreparedPush | ApiError = _prepared_push()
     except ApiError as refused:
         prepared = refused
-    device = authenticate(commit=False)
-    if isinstance(prepared, ApiError):
-        spend_counter()
-        raise prepared
+    device = authenticate(signed, commit=False)
     try:
+        if isinstance(prepared, ApiError):
+            raise prepared
         result = receive_push(device, prepared)
     except ApiError:
         spend_counter()

@@ -85,14 +85,17 @@ class Projector:
             self.places[record_id] = Place(street_id, community_id, grid_id)
 
     def place_of(self, record_id: str) -> Place | None:
-        if record_id not in self.places and record_id not in self.absent:
-            self.load([record_id])
+        self._known(record_id)
         return self.places.get(record_id)
 
     def state_of(self, record_id: str) -> RecordState | None:
+        self._known(record_id)
+        return self.states.get(record_id)
+
+    def _known(self, record_id: str) -> None:
+        """Loaded, made here or known to be absent (a state and its place go together)."""
         if record_id not in self.states and record_id not in self.absent:
             self.load([record_id])
-        return self.states.get(record_id)
 
     def apply(self, op: Operation, place: Place, position: int,
               new_record: ProjectedRecord | None = None) -> None:

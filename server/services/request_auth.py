@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 
 from flask import g, request
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 
 from server.api.errors import ApiError
 from server.extensions import db
@@ -25,12 +25,13 @@ from sync.request_signing import RequestAuthError, SignedRequest, parse_headers
 from sync.signing import PublicKey
 
 
-def authenticate(*, commit: bool = True) -> Device:
+def authenticate(signed: SignedRequest | None = None, *, commit: bool = True) -> Device:
     """The device that signed this request; an `ApiError` if it may not be served.
 
-    With `commit=False` the spent counter is left in the open transaction for the caller
-    to commit with its own writes (or to hand to `spend_counter()` if it refuses)."""
-    signed = signed_headers()
+    `signed`: the headers, if the caller read them already (`signed_headers`). With
+    `commit=False` the spent counter is left in the open transaction for the caller to
+    commit with its own writes (or to hand to `spend_counter()` if it refuses)."""
+    signed = signed or signed_headers()
     device = db.session.get(Device, signed.device_id)
     if device is None:
         raise ApiError(401, "auth_unknown_device")
@@ -64,11 +65,8 @@ def _advance_counter(signed: SignedRequest) -> int:
     now = wall_ms()
     offset = signed.timestamp_ms - now
     moved = db.session.execute(
-        update(Device)
-        .where(Device.id == signed.device_id, Device.last_counter < signed.counter,
-               Device.revoked_at.is_(None))
-        .values(last_counter=signed.counter, last_seen_at=now, clock_offset_ms=offset)
-        .execution_options(synchronize_session=False)
+        _counter_moved_up(signed).where(Device.revoked_at.is_(None))
+        .values(last_seen_at=now, clock_offset_ms=offset)
     )
     if moved.rowcount != 1:
         db.session.rollback()
@@ -94,11 +92,15 @@ def spend_counter() -> None:
     """Roll back what this request wrote but keep its counter spent, so a refused request
     can never be replayed to a different answer later."""
     db.session.rollback()
-    signed: SignedRequest = g.signed_request
-    db.session.execute(
+    db.session.execute(_counter_moved_up(g.signed_request))
+    db.session.commit()
+
+
+def _counter_moved_up(signed: SignedRequest) -> Update:
+    """The device's last counter set to this request's, only if that is a move up."""
+    return (
         update(Device)
         .where(Device.id == signed.device_id, Device.last_counter < signed.counter)
         .values(last_counter=signed.counter)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
