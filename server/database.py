@@ -8,7 +8,8 @@ with it, the second waits its turn (busy timeout 30 s). Waiting is done on an ex
 `flock` of a file beside the database (`<database>-writer`), tried every millisecond at
 most: SQLite's own busy handler sleeps between tries, up to 100 ms at a time, which cost a
 push waiting behind another about 10 ms. PostgreSQL needs none of this: it locks the rows
-it updates (each street's ledger row, each device row).
+it updates (each street's ledger row, each device row). The log is copied into the
+database file by a thread beside the writers (`server.wal_checkpoint`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from server.extensions import db
+from server.wal_checkpoint import WalCheckpointer
 
 BUSY_TIMEOUT_S = 30
 """How long a writer waits for its turn before it gives up with "database is locked"."""
+AUTOCHECKPOINT_PAGES = 20_000
+"""WAL pages (80 MB) past which a commit copies the log itself (`server.wal_checkpoint`)."""
 
 
 def configure_database(app: Flask) -> None:
@@ -41,6 +45,10 @@ def configure_database(app: Flask) -> None:
             event.listen(engine, "begin", _sqlite_begin)
             event.listen(engine.pool, "checkin", WriterTurn.on_checkin)
             event.listen(engine.pool, "close", WriterTurn.on_close)
+            if turn.path is not None:
+                checkpointer = WalCheckpointer(str(engine.url.database))
+                app.extensions["minqing_wal_checkpointer"] = checkpointer
+                event.listen(engine.pool, "checkin", lambda *_: checkpointer.poke())
 
 
 class WriterTurn:
@@ -111,7 +119,8 @@ def _sqlite_connect(connection, record, *, turn: WriterTurn) -> None:  # type: i
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: a push's index pages stay in memory
-    cursor.execute("PRAGMA wal_autocheckpoint=10000")  # pages: fewer, larger checkpoints
+    # Checkpoints are `WalCheckpointer`'s; SQLite's own (in a commit) only if it falls behind.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
     cursor.close()
 
 

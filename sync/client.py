@@ -317,6 +317,7 @@ class SyncClient:
         failures = 0
         answers_lost = False
         in_flight: deque[_InFlight] = deque()
+        staged: _InFlight | None = None
         while True:
             current: _InFlight | None = None
             try:
@@ -330,7 +331,8 @@ class SyncClient:
                 # The first batch goes alone: the server's workers are still cold, and a
                 # push that fails at once fails with one batch. The window opens with its
                 # answer.
-                self._fill(in_flight, writer, mark, size, pool if report.batches else None)
+                staged = self._fill(in_flight, writer, mark, size,
+                                    pool if report.batches else None, staged)
                 if not in_flight:
                     if answers_lost and start is not None:
                         report.quarantined = self.quarantined(after=start)
@@ -363,22 +365,35 @@ class SyncClient:
             mark = self._count(report, result, start, on_progress)
 
     def _fill(self, in_flight: deque[_InFlight], writer: RecordWriter, mark: int, size: int,
-              pool: ThreadPoolExecutor | None) -> None:
-        """Send batches until the window is full or the chain is all on its way."""
+              pool: ThreadPoolExecutor | None, staged: _InFlight | None) -> _InFlight | None:
+        """Send batches until the window is full or the chain is all on its way.
+
+        With a window, the batch after those is built and compressed too (and returned), so
+        it leaves the moment an answer makes room: building it then would keep the server
+        waiting for it. `staged` is the one built last time, sent if it still follows on."""
         window = 1 if pool is None else self.settings.push_window
         since = in_flight[-1].batch.ops[-1].seq if in_flight else mark
-        while len(in_flight) < window:
-            batch = writer.batch_since(since, size)
-            if not batch.ops:
-                return
-            sending = _InFlight(since, batch, content_coding.compress(batch.to_wire()))
-            if pool is not None:
+        while True:
+            if staged is not None and staged.since == since and len(staged.batch.ops) <= size:
+                sending, staged = staged, None
+            else:
+                batch = writer.batch_since(since, size)
+                if not batch.ops:
+                    return None
+                sending = _InFlight(since, batch, content_coding.compress(batch.to_wire()))
+            if pool is None:
+                in_flight.append(sending)
+                if len(in_flight) >= window:
+                    return None
+            elif len(in_flight) >= window:
+                return sending
+            else:
                 if in_flight:
                     in_flight[-1].wait_for_head_start(self.settings.push_stagger)
                 sending.future = pool.submit(self._push_batch, sending.body, since)
                 sending.sent_at = time.monotonic()
-            in_flight.append(sending)
-            since = batch.ops[-1].seq
+                in_flight.append(sending)
+            since = sending.batch.ops[-1].seq
 
     def _settle(self, in_flight: deque[_InFlight], report: PushReport) -> None:
         """After a failed batch: wait for the ones sent after it and count those the server

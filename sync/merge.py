@@ -192,6 +192,17 @@ _RULES: dict[tuple[str, str], RegisterRule | WorkflowRule | EscalationRule] = {
 }
 
 
+_OWN_RULES: dict[str, dict[str, WorkflowRule | EscalationRule]] = {}
+for (_type, _field), _rule in _RULES.items():
+    _OWN_RULES.setdefault(_type, {})[_field] = _rule
+
+
 def rule_for(record_type: str, field: str) -> RegisterRule | WorkflowRule | EscalationRule:
     """The merge rule of a field; fields this version does not know are plain registers."""
     return _RULES.get((record_type, field), REGISTER)
+
+
+def own_rules(record_type: str) -> dict[str, WorkflowRule | EscalationRule]:
+    """The type's fields that have a rule of their own; every other field is a register.
+    (For a loop over a record's fields: one lookup per field, not a rule call.)"""
+    return _OWN_RULES.get(record_type, {})

@@ -144,11 +144,14 @@ class Operation:
     @classmethod
     def from_unlinked_body(cls, line: bytes, prev: str) -> Operation:
         """Rebuild from `unlinked_body` bytes and the id of the operation before it."""
-        data = _decode_canonical(line)
+        data = _decode_object(line)
         if "prev" in data:
             raise OperationInvalid("op_malformed", "operation line carries its link")
         data["prev"] = prev
-        return cls._parse(data, canonical.encode(data))
+        body = canonical.encode(data)
+        if _unlinked(body, prev) != line:
+            raise OperationInvalid("op_malformed", "operation bytes are not in canonical form")
+        return cls._parse(data, body)
 
     @classmethod
     def _parse(cls, data: dict[str, Any], body: bytes) -> Operation:
@@ -208,13 +211,30 @@ _ENVELOPE_KEYS_WITH_REASON = _ENVELOPE_KEYS | {"reason"}
 def _decode_canonical(line: bytes) -> dict[str, Any]:
     """A JSON object from bytes that must be its canonical encoding, so one operation has
     one id whichever way it travelled."""
-    try:
-        data = canonical.decode_object(line)
-    except ValueError as exc:
-        raise OperationInvalid("op_malformed", str(exc)) from exc
+    data = _decode_object(line)
     if canonical.encode(data) != line:
         raise OperationInvalid("op_malformed", "operation bytes are not in canonical form")
     return data
+
+
+def _decode_object(line: bytes) -> dict[str, Any]:
+    try:
+        return canonical.decode_object(line)
+    except ValueError as exc:
+        raise OperationInvalid("op_malformed", str(exc)) from exc
+
+
+def _unlinked(body: bytes, prev: str) -> bytes:
+    """Canonical bytes of a whole envelope without its link, cut out of `body`: what
+    `unlinked_body` gives, found without encoding the operation a second time.
+
+    `prev` sorts after keys every envelope has, so its link is `,"prev":...`; only strings
+    and integers follow it, and a string cannot hold `,"` unescaped, so the last such key
+    is the envelope's own. If the cut is somewhere else, the result is not the line the
+    operation came as, and the caller refuses it."""
+    link = b',"prev":' + canonical.encode(prev)
+    at = body.rfind(link)
+    return body if at < 0 else body[:at] + body[at + len(link):]
 
 
 def _text(value: Any, *, empty: bool = False) -> str:

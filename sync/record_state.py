@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sync import canonical
-from sync.merge import REGISTER, Version, rule_for
+from sync.merge import Version, own_rules, rule_for
 from sync.operation import Operation, OpKind
 from sync.schemas import CHILD_COLLECTIONS
 
@@ -112,16 +112,20 @@ class RecordState:
             return
         fields, memos, refs = self.data["fields"], self.data["memo"], self._refs
         parents = [refs[p] for p in op.parents if p in refs]
+        rules = own_rules(self.record_type)
         for field, value in changes.items():
-            rule = rule_for(self.record_type, field)
-            if rule is REGISTER:
+            rule = rules.get(field)
+            if rule is None:  # a register
                 row = [value]
             else:
                 memo = memos.setdefault(field, {})
                 judgement = rule.judge(op, value, [memo[p] for p in parents if p in memo])
                 memo[ref] = judgement.value
                 row = judgement.to_row()
-            frontier = fields.setdefault(field, {})
+            frontier = fields.get(field)
+            if frontier is None:
+                fields[field] = {ref: row}
+                continue
             for parent in parents:
                 frontier.pop(parent, None)
             frontier[ref] = row
@@ -156,11 +160,12 @@ class RecordState:
         conflicts = []
         reviews = []
         writers = data["writers"]
-        for field in sorted(data["fields"]):
-            frontier = data["fields"][field]
+        fields = data["fields"]
+        for field in sorted(fields):
+            frontier = fields[field]
             if len(frontier) == 1:
                 (row,) = frontier.values()
-                if not Version.row_is_flagged(row):
+                if len(row) == 1:  # not flagged (`Version.row_is_flagged`), inlined: hot
                     values[field] = row[0]  # every rule settles one plain version as itself
                     continue
             versions = [Version.from_stored(self._op_id(ref), row, writers[ref])

@@ -1,8 +1,9 @@
 """The current-state tables, kept from the ledger and rebuilt from it exactly.
 
 A record's merged state is the `sync` merge rules' own `RecordState`, so the server shows
-what every tablet shows. The four ledgers (民情, 一周一排查, 矛盾纠纷, 巡防) copy out the columns
-the office filters on.
+what every tablet shows; its row in `record_projections` also says where it is and whether
+it has open conflicts. The four ledgers (民情, 一周一排查, 矛盾纠纷, 巡防) copy out the columns
+the office filters on, beside its author.
 """
 
 from __future__ import annotations
@@ -47,9 +48,7 @@ TYPE_COLUMNS = {
 }
 """Each ledger's own columns, beside the ones every ledger row has."""
 LEDGER_COLUMNS = {
-    record_type: ("id", "author_id", "open_conflicts", "retracted", "values", *columns,
-                  "street_id", "community_id", "grid_id")
-    for record_type, columns in TYPE_COLUMNS.items()
+    record_type: ("id", "author_id", *columns) for record_type, columns in TYPE_COLUMNS.items()
 }
 
 
@@ -125,9 +124,8 @@ class Projector:
                 self.states[record_id])
             place = self.places[record_id]
             projections.append(record.projection_row(place, position))
-            if record.ledger_values is not None:
-                ledgers.setdefault(record.state.record_type, []).append(
-                    record.ledger_row(place))
+            if record.ledger_row is not None:
+                ledgers.setdefault(record.state.record_type, []).append(record.ledger_row)
         insert_many(RecordProjection.__table__, PROJECTION_COLUMNS, projections,
                     replace_on="id")
         for record_type, rows in ledgers.items():
@@ -147,9 +145,9 @@ class ProjectedRecord:
     state_json: bytes
     open_items: bool
     retracted: bool
-    ledger_values: tuple[Any, ...] | None
-    """The type's ledger row in `LEDGER_COLUMNS` order but for the place (the last three),
-    or None for a type without a ledger."""
+    ledger_row: tuple[Any, ...] | None
+    """Its row in its type's ledger, in `LEDGER_COLUMNS` order; None for a type without a
+    ledger."""
 
     @classmethod
     def of(cls, state: RecordState) -> ProjectedRecord:
@@ -157,16 +155,12 @@ class ProjectedRecord:
         values = view["values"]
         open_items = bool(view["conflicts"] or view["reviews"])
         retracted = bool(view["retracted"])
-        ledger_values = None
+        ledger_row = None
         if state.record_type in LEDGER_OF_TYPE:
             author = (values.get("worker_id") or values.get("opened_by")
                       or values.get("team_id") or "")
-            ledger_values = (
-                view["id"], str(author), open_items, retracted,
-                orjson.dumps(values, option=orjson.OPT_SORT_KEYS).decode("utf-8"),
-                *_columns(state.record_type, values),
-            )
-        return cls(state, orjson.dumps(state.data), open_items, retracted, ledger_values)
+            ledger_row = (view["id"], str(author), *_columns(state.record_type, values))
+        return cls(state, orjson.dumps(state.data), open_items, retracted, ledger_row)
 
     @classmethod
     def new(cls, create: Operation) -> ProjectedRecord:
@@ -180,11 +174,6 @@ class ProjectedRecord:
         return (self.state.record_id, self.state.record_type, place.street_id,
                 place.community_id, place.grid_id, self.state_json, self.open_items,
                 self.retracted, position)
-
-    def ledger_row(self, place: Place) -> tuple[Any, ...]:
-        """Its row in its type's ledger, in `LEDGER_COLUMNS` order."""
-        assert self.ledger_values is not None
-        return (*self.ledger_values, place.street_id, place.community_id, place.grid_id)
 
 
 def rebuild() -> int:

@@ -79,10 +79,15 @@ def _rules(schema: Schema) -> list[Callable[..., None]]:
 
 
 def _value_check(field: mm_fields.Field) -> ValueCheck:
-    """A present value (None included) passes the field's type check and its validators."""
+    """A present value (None included) passes the field's type check and its validators.
+
+    Called for every field of every operation a push brings, so each check is built for
+    what its field has (plain loops, no validator loop where there is no validator)."""
     type_ok = _type_check(field)
     validators = tuple(field.validators)
     allow_none = field.allow_none
+    if not validators:
+        return lambda value: allow_none if value is None else type_ok(value)
 
     def check(value: Any) -> bool:
         if value is None:
@@ -90,9 +95,12 @@ def _value_check(field: mm_fields.Field) -> ValueCheck:
         if not type_ok(value):
             return False
         try:
-            return all(validate(value) is not False for validate in validators)
+            for validate in validators:
+                if validate(value) is False:
+                    return False
         except ValidationError:
             return False
+        return True
 
     return check
 
@@ -100,7 +108,16 @@ def _value_check(field: mm_fields.Field) -> ValueCheck:
 def _type_check(field: mm_fields.Field) -> ValueCheck:
     if isinstance(field, f.List):
         inner = _value_check(field.inner)
-        return lambda value: type(value) is list and all(inner(item) for item in value)
+
+        def list_ok(value: Any) -> bool:
+            if type(value) is not list:
+                return False
+            for item in value:  # noqa: SIM110 - a loop, not all(generator): hot
+                if not inner(item):
+                    return False
+            return True
+
+        return list_ok
     if isinstance(field, f.Object):
         if field.many or field.unknown not in (None, INCLUDE):
             raise Unsupported("nested lists or nested unknown-field policies")
@@ -110,6 +127,8 @@ def _type_check(field: mm_fields.Field) -> ValueCheck:
         types = field.json_types
         if bool in types:
             return lambda value: type(value) is bool
+        if types == (str,):
+            return lambda value: type(value) is str
         return lambda value: isinstance(value, types) and type(value) is not bool
     if type(field) is f.Number:
         return lambda value: (isinstance(value, (int, float)) and type(value) is not bool
