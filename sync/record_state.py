@@ -58,6 +58,10 @@ class RecordState:
         """Ids of the create operation(s): every later edit descends from one."""
         return sorted(self._op_id(ref) for ref in self.data["origin"])
 
+    def has_merged(self, op_id: str) -> bool:
+        """Whether operation `op_id` is merged into this state."""
+        return op_id in self._refs
+
     def heads(self, field: str) -> list[str]:
         """The frontier of a field: the versions a new edit of it is based on."""
         return sorted(self._op_id(ref) for ref in self.data["fields"].get(field, {}))

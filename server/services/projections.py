@@ -39,6 +39,8 @@ LEDGER_OF_TYPE = {
 
 PROJECTION_COLUMNS = ("id", "type", "street_id", "community_id", "grid_id", "state",
                       "open_conflicts", "retracted", "updated_position")
+TYPE_AND_PLACE = ("type", "street_id", "community_id", "grid_id")
+"""A record's type and place never change (a change of grid is quarantined)."""
 TYPE_COLUMNS = {
     "visit": ("household_id", "visit_kind", "visited_at", "request_count"),
     "screening": ("iso_week", "scope", "nothing_found", "screened_at"),
@@ -127,7 +129,7 @@ class Projector:
             if record.ledger_row is not None:
                 ledgers.setdefault(record.state.record_type, []).append(record.ledger_row)
         insert_many(RecordProjection.__table__, PROJECTION_COLUMNS, projections,
-                    replace_on="id")
+                    replace_on="id", fixed=TYPE_AND_PLACE)
         for record_type, rows in ledgers.items():
             insert_many(LEDGER_OF_TYPE[record_type].__table__, LEDGER_COLUMNS[record_type],
                         rows, replace_on="id")

@@ -234,13 +234,26 @@ class _Judge:
         self.grid_places: dict[str, Place | None] = {}
 
     def prefetch(self, ops: list[Operation]) -> None:
-        """Read in one go the records and the earlier verdicts this batch refers to."""
+        """Read in one go the records and the earlier verdicts this batch refers to.
+
+        A parent is an operation on the same record, and every accepted one is merged into
+        the record's state: so a parent the state holds was accepted, and only the others
+        (quarantined, or unknown here) are looked up in the ledger."""
         self.projector.load({op.record_id for op in ops})
         ours = {op.id for op in ops}
-        outside = {p for op in ops for p in op.parents if p not in ours}
+        outside: set[str] = set()
+        records: set[str] = set()
+        for op in ops:
+            state = self.projector.state_of(op.record_id)
+            for parent in op.parents:
+                if parent in ours:
+                    continue
+                if state is not None and state.has_merged(parent):
+                    self.accepted.add(parent)
+                else:
+                    outside.add(parent)
+                    records.add(op.record_id)
         if outside:
-            # A parent is an operation on the same record: found through the record index.
-            records = {op.record_id for op in ops if not outside.isdisjoint(op.parents)}
             verdicts = db.session.execute(
                 _VERDICTS_OF_PARENTS, {"records": list(records), "parents": list(outside)}
             ).all()

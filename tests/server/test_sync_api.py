@@ -191,6 +191,21 @@ class TestScope:
         assert [q["code"] for q in report.quarantined] == ["outside_scope",
                                                            "depends_on_quarantined"]
 
+    def test_an_edit_pushed_after_its_quarantined_write_is_quarantined_too(self, wangfang):
+        elsewhere = wangfang.writer.create("dispute", dispute(grid_id="g-fsy-01"))
+        assert wangfang.push().quarantined[0]["code"] == "outside_scope"
+        wangfang.writer.update(elsewhere, {"risk_colour": "red"})
+        assert [q["code"] for q in wangfang.push().quarantined] == ["depends_on_quarantined"]
+
+    def test_an_edit_pushed_after_its_accepted_write_is_accepted(self, app, wangfang):
+        case_id = wangfang.writer.create("dispute", dispute())
+        wangfang.push()
+        wangfang.writer.update(case_id, {"risk_colour": "red"})
+        report = wangfang.push()
+        assert (report.accepted, report.quarantined) == (1, [])
+        with app.app_context():
+            assert b'"red"' in db.session.get(RecordProjection, case_id).state
+
     def test_a_patrol_member_cannot_open_a_dispute_case(self, app, office):
         patrol = enrol_tablet(app, office.url, "w-huangjun")
         patrol.writer.create("dispute", dispute(grid_id="g-yzs-01"))
