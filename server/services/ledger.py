@@ -165,12 +165,15 @@ def tree_head_json(head: TreeHead) -> dict[str, Any]:
 
 def _lock(street_id: str) -> StreetLedger:
     """The street's ledger row, locked; made on the street's first push (race-free)."""
+    query = (select(StreetLedger).where(StreetLedger.street_id == street_id).with_for_update()
+             .execution_options(populate_existing=True))
+    row = db.session.scalars(query).one_or_none()
+    if row is not None:
+        return row
     insert = postgresql.insert if is_postgres() else sqlite.insert
     db.session.execute(
         insert(StreetLedger)
         .values(street_id=street_id, size=0, last_hash="", frontier="[]")
         .on_conflict_do_nothing(index_elements=["street_id"])
     )
-    query = (select(StreetLedger).where(StreetLedger.street_id == street_id).with_for_update()
-             .execution_options(populate_existing=True))
     return db.session.scalars(query).one()

@@ -217,6 +217,11 @@ _VERDICTS_OF_PARENTS = (
            LedgerEntry.op_id.in_(bindparam("parents", expanding=True)))
 )
 """Expanding parameters: hundreds of ids bound as one list, not coerced one by one."""
+_PLACES_OF_GRIDS = (
+    select(Community.street_id, Community.id, Grid.id)
+    .join(Grid, Grid.community_id == Community.id)
+    .where(Grid.id.in_(bindparam("grids", expanding=True)))
+)
 
 
 class _Judge:
@@ -253,6 +258,8 @@ class _Judge:
                 else:
                     outside.add(parent)
                     records.add(op.record_id)
+        self._load_grid_places({op.changes.get("grid_id") for op in ops
+                                if op.kind is OpKind.CREATE})
         if outside:
             verdicts = db.session.execute(
                 _VERDICTS_OF_PARENTS, {"records": list(records), "parents": list(outside)}
@@ -310,15 +317,21 @@ class _Judge:
         return place, None
 
 
+    def _load_grid_places(self, grid_ids: set[Any]) -> None:
+        """Where each grid is (None for a grid unknown here), in one query."""
+        wanted = [grid_id for grid_id in grid_ids
+                  if isinstance(grid_id, str) and grid_id not in self.grid_places]
+        if not wanted:
+            return
+        self.grid_places.update(dict.fromkeys(wanted))
+        for street_id, community_id, grid_id in db.session.execute(
+                _PLACES_OF_GRIDS, {"grids": wanted}):
+            self.grid_places[grid_id] = Place(street_id, community_id, grid_id)
+
     def _grid_place(self, grid_id: Any) -> tuple[Place | None, str | None]:
         if not isinstance(grid_id, str):
             return None, "grid_unknown"
-        if grid_id not in self.grid_places:
-            found = db.session.execute(
-                select(Community.street_id, Community.id, Grid.id)
-                .join(Grid, Grid.community_id == Community.id).where(Grid.id == grid_id)
-            ).first()
-            self.grid_places[grid_id] = Place(*found) if found else None
+        self._load_grid_places({grid_id})
         place = self.grid_places[grid_id]
         return (place, None) if place else (None, "grid_unknown")
 
