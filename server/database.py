@@ -155,6 +155,25 @@ def insert_many(table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ..
     connection.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
 
 
+def rows_where_in(table: Table, columns: tuple[str, ...], key: str, values: list[Any]
+                  ) -> list[tuple[Any, ...]]:
+    """`columns` of the rows whose `key` is one of `values`, as plain tuples: the read twin
+    of `insert_many`. A push looks up hundreds of records at once, and SQLAlchemy's
+    rendering of an expanding IN list and its result processing cost several times what
+    the database did; here the list is one parameter on PostgreSQL (`= ANY`) and one
+    placeholder per value on SQLite, and rows come back as the driver made them."""
+    if not values:
+        return []
+    names = ", ".join(f'"{name}"' for name in columns)
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        sql = f'SELECT {names} FROM "{table.name}" WHERE "{key}" = ANY(%s)'
+        return list(connection.exec_driver_sql(sql, (list(values),)))
+    sql = (f'SELECT {names} FROM "{table.name}" WHERE "{key}" IN '
+           f'({", ".join("?" * len(values))})')
+    return list(connection.exec_driver_sql(sql, tuple(values)))
+
+
 def _copy_into(connection: Connection, table: Table, columns: tuple[str, ...],
                rows: list[tuple[Any, ...]], replace_on: str | None, fixed: tuple[str, ...]
                ) -> None:

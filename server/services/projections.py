@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import delete, select
 
-from server.database import insert_many
+from server.database import insert_many, rows_where_in
 from server.extensions import db
 from server.models import (
     DisputeLedger,
@@ -54,12 +54,7 @@ LEDGER_COLUMNS = {
 }
 
 
-_STATES_OF = (
-    select(RecordProjection.id, RecordProjection.state, RecordProjection.street_id,
-           RecordProjection.community_id, RecordProjection.grid_id)
-    .where(RecordProjection.id.in_(bindparam("ids", expanding=True)))
-)
-"""Expanding parameter: a batch's record ids bound as one list, not coerced one by one."""
+STATE_COLUMNS = ("id", "state", "street_id", "community_id", "grid_id")
 
 
 class Projector:
@@ -79,7 +74,7 @@ class Projector:
         if not wanted or not self.load_existing:
             return
         self.absent |= wanted
-        rows = db.session.execute(_STATES_OF, {"ids": list(wanted)})
+        rows = rows_where_in(RecordProjection.__table__, STATE_COLUMNS, "id", list(wanted))
         for record_id, state, street_id, community_id, grid_id in rows:
             self.absent.discard(record_id)
             self.states[record_id] = RecordState(orjson.loads(state))

@@ -258,8 +258,8 @@ class _Judge:
                 else:
                     outside.add(parent)
                     records.add(op.record_id)
-        self._load_grid_places({op.changes.get("grid_id") for op in ops
-                                if op.kind is OpKind.CREATE})
+        create = OpKind.CREATE
+        self._load_grid_places({op.changes.get("grid_id") for op in ops if op.kind is create})
         if outside:
             verdicts = db.session.execute(
                 _VERDICTS_OF_PARENTS, {"records": list(records), "parents": list(outside)}
