@@ -68,6 +68,8 @@ class Projector:
         self.positions: dict[str, int] = {}
         self.ready: dict[str, ProjectedRecord] = {}
         """Touched records whose rows were worked out before the push locked the ledger."""
+        self.created: set[str] = set()
+        """Records made here, not yet written: inserted, where the others are upserted."""
 
     def load(self, record_ids: Iterable[str]) -> None:
         wanted = set(record_ids) - self.states.keys() - self.absent
@@ -99,36 +101,41 @@ class Projector:
         worked out before the push locked the ledger: taken as it is if the record is
         indeed new here."""
         state = self.state_of(op.record_id)
+        if state is None:
+            self.created.add(op.record_id)
+            self.places[op.record_id] = place
         if state is None and new_record is not None:
             self.states[op.record_id] = new_record.state
-            self.places[op.record_id] = place
             self.ready[op.record_id] = new_record
         else:
             if state is None:
                 state = self.states[op.record_id] = RecordState.empty(op.record_id,
                                                                       op.record_type)
-                self.places[op.record_id] = place
             state.apply(op)
             self.ready.pop(op.record_id, None)
         self.positions[op.record_id] = position
 
     def write(self) -> None:
-        """Upsert every touched record's projection and ledger row, in one statement each."""
-        projections: list[tuple[Any, ...]] = []
-        ledgers: dict[str, list[tuple[Any, ...]]] = {}
+        """Write every touched record's projection and ledger row: the records made here
+        inserted, the others upserted, in one statement per table and kind."""
+        projections: dict[bool, list[tuple[Any, ...]]] = {True: [], False: []}
+        ledgers: dict[tuple[str, bool], list[tuple[Any, ...]]] = {}
         for record_id, position in self.positions.items():
             record = self.ready.pop(record_id, None) or ProjectedRecord.of(
                 self.states[record_id])
-            place = self.places[record_id]
-            projections.append(record.projection_row(place, position))
+            new = record_id in self.created
+            projections[new].append(record.projection_row(self.places[record_id], position))
             if record.ledger_row is not None:
-                ledgers.setdefault(record.state.record_type, []).append(record.ledger_row)
-        insert_many(RecordProjection.__table__, PROJECTION_COLUMNS, projections,
-                    replace_on="id", fixed=TYPE_AND_PLACE)
-        for record_type, rows in ledgers.items():
+                ledgers.setdefault((record.state.record_type, new), []).append(
+                    record.ledger_row)
+        for new, rows in projections.items():
+            insert_many(RecordProjection.__table__, PROJECTION_COLUMNS, rows,
+                        replace_on=None if new else "id", fixed=TYPE_AND_PLACE)
+        for (record_type, new), rows in ledgers.items():
             insert_many(LEDGER_OF_TYPE[record_type].__table__, LEDGER_COLUMNS[record_type],
-                        rows, replace_on="id")
+                        rows, replace_on=None if new else "id")
         self.positions.clear()
+        self.created.clear()
 
 
 @dataclass(frozen=True, slots=True)
