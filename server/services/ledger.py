@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.database import insert_many, is_postgres
@@ -88,12 +88,10 @@ class StreetAppender:
     """Holds one street's ledger locked for the length of a push and appends to it."""
 
     def __init__(self, street_id: str) -> None:
-        self.row = _lock(street_id)
         self.street_id = street_id
-        # Plain attributes while appending (the ORM row's are instrumented, and a push
-        # appends hundreds of entries); `flush` writes them back to the row.
-        self.size, self.last_hash = self.row.size, self.row.last_hash
-        self.compact = CompactRange(json.loads(self.row.frontier))
+        # Plain values (a push appends hundreds of entries); `flush` writes them back.
+        self.size, self.last_hash, frontier = _lock(street_id)
+        self.compact = CompactRange(json.loads(frontier))
         self.entries: list[NewEntry] = []
 
     def append(self, op: Operation, *, verdict: str, reason: dict[str, Any] | None,
@@ -127,22 +125,25 @@ class StreetAppender:
             insert_many(LedgerEntry.__table__, _NEW_ENTRY_COLUMNS,
                         [_new_entry_values(entry) for entry in self.entries])
             self.entries.clear()
-        row = self.row
-        row.size, row.last_hash = self.size, self.last_hash
-        row.frontier = json.dumps(self.compact.to_json())
+        db.session.execute(
+            update(StreetLedger).where(StreetLedger.street_id == self.street_id)
+            .values(size=self.size, last_hash=self.last_hash,
+                    frontier=json.dumps(self.compact.to_json()))
+        )
 
-    def sign_head(self) -> TreeHead:
-        """A signed statement of the ledger's size and root, issued at the end of a push."""
+    def sign_head(self) -> dict[str, Any]:
+        """A signed statement of the ledger's size and root, issued at the end of a push;
+        returned as the push answers it (`tree_head_json`)."""
         self.flush()
         key = current_server_key()
         signed_at = wall_ms()
         root = self.compact.root()
         statement = tree_head_statement(self.street_id, self.size, root, signed_at)
-        head = TreeHead(street_id=self.street_id, size=self.size, root=root,
-                        signed_at=signed_at, key_id=key.key_id,
-                        signature=key.key.sign(statement))
-        db.session.add(head)
-        return head
+        head = {"street_id": self.street_id, "size": self.size, "root": root,
+                "signed_at": signed_at, "key_id": key.key_id,
+                "signature": key.key.sign(statement)}
+        db.session.execute(insert(TreeHead).values(**head))
+        return {**head, "signature": head["signature"].hex()}
 
 
 def latest_tree_head(street_id: str) -> TreeHead | None:
@@ -163,17 +164,18 @@ def tree_head_json(head: TreeHead) -> dict[str, Any]:
     }
 
 
-def _lock(street_id: str) -> StreetLedger:
-    """The street's ledger row, locked; made on the street's first push (race-free)."""
-    query = (select(StreetLedger).where(StreetLedger.street_id == street_id).with_for_update()
-             .execution_options(populate_existing=True))
-    row = db.session.scalars(query).one_or_none()
-    if row is not None:
-        return row
-    insert = postgresql.insert if is_postgres() else sqlite.insert
-    db.session.execute(
-        insert(StreetLedger)
-        .values(street_id=street_id, size=0, last_hash="", frontier="[]")
-        .on_conflict_do_nothing(index_elements=["street_id"])
-    )
-    return db.session.scalars(query).one()
+def _lock(street_id: str) -> tuple[int, str, str]:
+    """Where the street's ledger stands (size, last hash, Merkle frontier), its row locked;
+    made on the street's first push (race-free)."""
+    query = (select(StreetLedger.size, StreetLedger.last_hash, StreetLedger.frontier)
+             .where(StreetLedger.street_id == street_id).with_for_update())
+    row = db.session.execute(query).one_or_none()
+    if row is None:
+        dialect_insert = postgresql.insert if is_postgres() else sqlite.insert
+        db.session.execute(
+            dialect_insert(StreetLedger)
+            .values(street_id=street_id, size=0, last_hash="", frontier="[]")
+            .on_conflict_do_nothing(index_elements=["street_id"])
+        )
+        row = db.session.execute(query).one()
+    return row.size, row.last_hash, row.frontier

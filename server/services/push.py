@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from server.api.errors import ApiError
+from server.database import is_postgres
 from server.extensions import db
 from server.models import Community, Device, DevicePush, Grid, LedgerEntry, Worker
-from server.services.ledger import StreetAppender, tree_head_json
+from server.services.ledger import StreetAppender
 from server.services.projections import ProjectedRecord, Projector
 from server.services.scope import Place, area_of, refusal
 from sync import content_coding, workflow
@@ -140,7 +142,7 @@ def receive_push(device: Device, prepared: PreparedPush) -> PushResult:
     device.acked_seq, device.acked_head = last.seq, last.id
     device.last_seen_at = received_at
     result.acknowledged = (last.seq, last.id)
-    result.tree_head = tree_head_json(appender.sign_head())
+    result.tree_head = appender.sign_head()
     db.session.commit()
     return result
 
@@ -200,15 +202,15 @@ def _mark(device: Device) -> dict[str, Any]:
 
 
 def _remember_head(device: Device, batch: Batch) -> None:
+    """Keep the head the device signed (once per position: a retried push signs it again)."""
     head = batch.head
-    exists = db.session.scalars(
-        select(DevicePush.id).where(DevicePush.device_id == device.id,
-                                    DevicePush.seq == head.seq)
-    ).first()
-    if exists is None:
-        db.session.add(DevicePush(device_id=device.id, seq=head.seq, head=head.head,
-                                  signed_at=head.signed_at, signature=head.signature,
-                                  received_at=wall_ms()))
+    dialect_insert = postgresql.insert if is_postgres() else sqlite.insert
+    db.session.execute(
+        dialect_insert(DevicePush)
+        .values(device_id=device.id, seq=head.seq, head=head.head, signed_at=head.signed_at,
+                signature=head.signature, received_at=wall_ms())
+        .on_conflict_do_nothing(index_elements=["device_id", "seq"])
+    )
 
 
 _VERDICTS_OF_PARENTS = (
