@@ -505,6 +505,27 @@ class TestPushWindow:
         assert (report.acknowledged_seq, report.accepted, report.retries) == (7, 7, 1)
         assert len(sleeps) == 1
 
+    def test_a_batch_built_ahead_is_not_sent_when_the_push_resumes_before_it(
+            self, stub, client, receiver, worker, sleeps):
+        for _ in range(3):
+            worker.writer.create("visit", visit_example())
+        busy = Reply(503, b"busy", "text/plain")
+        take = in_chain_order(receiver)
+        arrivals: list[int] = []
+
+        def second_fails_once(seen: Seen) -> Reply:
+            arrivals.append(first_seq(seen))
+            if arrivals == [1, 4]:  # by now [7, 8, 9] is on its way and [10] built
+                return busy
+            return take(seen)
+
+        stub.route("POST", PUSH, second_fails_once)
+        report = client(settings=WINDOW).push(worker.writer, batch_size=3)
+        # [7, 8, 9] overtook the failed batch and was refused; after the mark the push went
+        # on from 4, not with the batch it had built to follow [7, 8, 9].
+        assert arrivals == [1, 4, 7, 4, 7, 10]
+        assert (report.acknowledged_seq, report.accepted) == (10, 10)
+
     def test_a_lost_answer_with_the_next_batch_on_its_way_sends_nothing_twice(
             self, stub, client, receiver, worker):
         take = in_chain_order(receiver)
