@@ -192,9 +192,15 @@ _RULES: dict[tuple[str, str], RegisterRule | WorkflowRule | EscalationRule] = {
 }
 
 
-_OWN_RULES: dict[str, dict[str, WorkflowRule | EscalationRule]] = {}
-for (_type, _field), _rule in _RULES.items():
-    _OWN_RULES.setdefault(_type, {})[_field] = _rule
+
+def _rules_by_type() -> dict[str, dict[str, WorkflowRule | EscalationRule]]:
+    by_type: dict[str, dict[str, WorkflowRule | EscalationRule]] = {}
+    for (record_type, field), rule in _RULES.items():
+        by_type.setdefault(record_type, {})[field] = rule  # type: ignore[assignment]
+    return by_type
+
+
+_OWN_RULES = _rules_by_type()
 
 
 def rule_for(record_type: str, field: str) -> RegisterRule | WorkflowRule | EscalationRule:

@@ -318,7 +318,6 @@ class _Judge:
             return place, "grid_immutable"
         return place, None
 
-
     def _load_grid_places(self, grid_ids: set[Any]) -> None:
         """Where each grid is (None for a grid unknown here), in one query."""
         wanted = [grid_id for grid_id in grid_ids

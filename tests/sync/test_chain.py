@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from sync import canonical
@@ -46,6 +47,23 @@ class TestVerification:
         with pytest.raises(ChainBroken) as broken:
             Batch.from_wire(b"\n".join([head, spaced, *rest]))
         assert broken.value.code == "op_malformed"
+
+    def test_keys_out_of_order_are_refused(self, worker):
+        head, first, *rest = worker.writer.batch_since(0).to_wire().split(b"\n")
+        data = canonical.decode_object(first)
+        reordered = orjson.dumps({"v": data.pop("v"), **data})  # "v" first, not last
+        with pytest.raises(ChainBroken) as broken:
+            Batch.from_wire(b"\n".join([head, reordered, *rest]))
+        assert broken.value.code == "op_malformed"
+
+    def test_a_field_named_like_the_link_travels_unharmed(self, tablet):
+        worker = tablet("worker")
+        worker.writer.create("visit", visit_example())
+        link = worker.writer.batch_since(0).ops[-1].id
+        worker.writer.create("visit", {**visit_example(), "prev": link, "zz": ',"prev":'})
+        batch = worker.writer.batch_since(0)
+        received = Batch.from_wire(batch.to_wire())
+        assert [op.id for op in received.ops] == [op.id for op in batch.ops]
 
     def test_the_wire_form_carries_no_links(self, worker):
         head, *lines = worker.writer.batch_since(0).to_wire().split(b"\n")
