@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 
 from server.config import Settings
-from server.extensions import db, migrate
+from server.extensions import csrf, db, migrate
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -31,12 +31,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
                      render_as_batch=True)
 
+    csrf.init_app(app)
+
     from server import models  # noqa: F401  (registers the tables with the metadata)
     from server.api import register_api
     from server.cli import register_commands
     from server.database import configure_database
+    from server.office import register_office
 
     configure_database(app)
     register_api(app)
+    register_office(app)
     register_commands(app)
     return app

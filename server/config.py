@@ -8,9 +8,15 @@ and 32 MiB decompressed request bodies, pages of 500 operations.
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from server.secret_files import read_or_create
+
+OFFICE_SESSION_SECONDS = 8 * 3600
+"""A sign-in lasts a working day."""
 
 
 def _int(name: str, default: int) -> int:
@@ -31,6 +37,8 @@ class Settings:
     pull_page_size: int = 500
     enrolment_code_hours: int = 72
     log_json: bool = True
+    secret_key: str = ""
+    secure_cookies: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -47,6 +55,8 @@ class Settings:
         settings.enrolment_code_hours = _int("MINQING_ENROLMENT_CODE_HOURS",
                                              settings.enrolment_code_hours)
         settings.log_json = os.environ.get("MINQING_LOG_FORMAT", "json") == "json"
+        settings.secret_key = os.environ.get("MINQING_SECRET_KEY", "")
+        settings.secure_cookies = os.environ.get("MINQING_SECURE_COOKIES", "") == "1"
         return settings
 
     def as_flask(self) -> dict[str, Any]:
@@ -65,5 +75,15 @@ class Settings:
             "MINQING_PULL_PAGE_SIZE": self.pull_page_size,
             "MINQING_ENROLMENT_CODE_HOURS": self.enrolment_code_hours,
             "MINQING_LOG_JSON": self.log_json,
+            # The office's sign-in cookie: signed with a key made on first start and kept
+            # in the instance folder (or given); never readable by scripts, not sent by
+            # other sites' forms, and HTTPS-only when MINQING_SECURE_COOKIES=1 (behind TLS).
+            "SECRET_KEY": self.secret_key or read_or_create(
+                self.instance_path / "secret_key", lambda: secrets.token_hex(32).encode()
+            ).decode(),
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.secure_cookies,
+            "PERMANENT_SESSION_LIFETIME": OFFICE_SESSION_SECONDS,
             **self.extra,
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 
 # Constraint names are fixed so Alembic migrations are the same on SQLite and PostgreSQL.
@@ -17,3 +18,5 @@ NAMING = {
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
+csrf = CSRFProtect()
+"""Every form the office posts carries a token; the signed device API is exempt."""

@@ -344,6 +344,8 @@ ZH: dict[str, str] = {
     "devices.help.reason": "停用原因，例如“平板丢失”",
     "seed_demo.help": "导入演示名册（千佛山街道），并为第一位网格员发放注册码",
     "seed_demo.code_for": "演示用平板的注册码：",
+    "seed_demo.office": "综治中心页面：{url}/office/    工号 {worker}    密码 {password}  "
+    "（演示用，每次启动重新生成）",
     "seed_demo.help.qr": "二维码图片的保存路径，默认保存在实例目录（instance）",
     "serve_demo.help": "升级数据库、导入演示名册，并在本机127.0.0.1上启动同步服务器",
     "serve_demo.ready": "同步服务器已启动：{url}\n"
@@ -394,6 +396,36 @@ ZH: dict[str, str] = {
     "client.unknown_error": "同步失败（{code}），请稍后重试或联系管理员",
     "client.chain_behind": "服务器上本设备的记录比平板上的多，平板可能是从旧备份恢复的。"
     "为免记录冲突已停止同步，请联系社区管理员重新注册本设备",
+    # --- the office's review pages (server.office) -----------------------------------------
+    "office.app_name": "民情台账 · 综治中心",
+    "office.sign_in": "登录",
+    "office.sign_out": "退出登录",
+    "office.worker_id": "工号",
+    "office.password": "密码",
+    "office.signed_in_as": "{name}（{role}）",
+    "office.sign_in_first": "请先登录",
+    "office.bad_credentials": "工号或密码不正确",
+    "office.locked": "连续输错密码次数过多，账号已锁定，请于{until}后再试",
+    "office.not_office_role": "网格员和巡防队员请使用平板，不能登录综治中心页面",
+    "office.signed_out": "已退出登录",
+    "office.session_ended": "密码已更改或账号已停用，请重新登录",
+    "office.worker_unknown": "没有编号为“{detail}”的工作人员，请先导入名册",
+    "office.password_too_short": "密码至少需要{detail}个字符",
+    "office.password_set": "已为{name}设置综治中心登录密码",
+    "office.password_prompt": "新密码",
+    "office.password_again": "再输入一次新密码",
+    "office.error": "出错了",
+    "office.error.400": "请求无效，请刷新页面后重试",
+    "office.error.403": "您无权查看这一页",
+    "office.error.404": "没有这一页，或不在您负责的范围内",
+    "office.error.csrf": "页面已过期，请刷新后重新提交",
+    "office.error.other": "服务器暂时无法处理，请稍后重试",
+    "office.dashboard": "工作台",
+    "office.area": "负责范围：{area}",
+    "office.area.all": "全区",
+    "office.records_by_grid": "各网格已同步的记录",
+    "office.grid": "网格",
+    "office.no_records": "还没有同步上来的记录",
 }
 
 # An English catalogue `EN` with the same keys can be added here later; `text` would then

@@ -9,10 +9,11 @@ def register_commands(app: Flask) -> None:
     from server.cli.demo import demo_commands
     from server.cli.devices import device_commands
     from server.cli.ledger import ledger_commands
+    from server.cli.office import office_commands
     from server.cli.serve import serve_commands
     from server.cli.tree import tree_commands
 
     for group in (tree_commands, device_commands, ledger_commands, demo_commands,
-                  serve_commands):
+                  serve_commands, office_commands):
         for command in group:
             app.cli.add_command(command)

@@ -1,7 +1,9 @@
-"""Database models: the grid tree and people, devices, the ledger, and its projections."""
+"""Database models: the grid tree and people, devices, the ledger, its projections, and the
+office's sign-in."""
 
 from server.models.devices import Device, DevicePush, EnrolmentCode
 from server.models.ledger import LedgerEntry, ServerKey, StreetLedger, TreeHead
+from server.models.office import OfficeAccount
 from server.models.projections import (
     DisputeLedger,
     PatrolLedger,
@@ -20,6 +22,7 @@ __all__ = [
     "Grid",
     "Household",
     "LedgerEntry",
+    "OfficeAccount",
     "PatrolLedger",
     "PatrolTeam",
     "RecordProjection",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from flask import current_app
 
 from server.extensions import db
 from server.models import ServerKey
+from server.secret_files import read_or_create
 from sync.clock import wall_ms
 from sync.signing import DeviceKey, PublicKey
 
@@ -61,24 +61,12 @@ def public_key(key_id: str) -> PublicKey | None:
 
 
 def _load_or_create(path: Path) -> Ed25519PrivateKey:
-    if not path.exists():
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{os.getpid()}")
-        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(pem)
-        try:
-            os.link(draft, path)  # atomic: exactly one worker's key becomes the key
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    pem = read_or_create(path, lambda: Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ))
+    loaded = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(loaded, Ed25519PrivateKey):
         raise ValueError(f"{path} is not an Ed25519 private key")
     return loaded

@@ -21,6 +21,7 @@ DEMO_ROSTER = Path(__file__).resolve().parents[2] / "server" / "demo" / "roster.
 ROLES = {
     "w-wangfang": "grid_worker",  # 燕子山路3号院 g-yzs-03
     "w-zhaolei": "grid_worker",  # 燕子山小区一区 g-yzs-01
+    "w-zhengwei": "grid_worker",  # 佛山苑社区 g-fsy-03
     "w-liming": "mediator",  # 燕子山社区
     "w-liuyang": "community_staff",  # 燕子山社区
     "w-huangjun": "patrol_member",  # 燕子山社区群众巡防队

@@ -1,0 +1,20 @@
+"""The office's review pages (`/office`): Jinja templates in Chinese, signed-in users only.
+
+`auth` signs people in and out and guards every other page; each page module turns one
+service's answer into a page.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from sync.catalogue import text
+
+office = Blueprint("office", __name__, url_prefix="/office", template_folder="templates")
+
+
+def register_office(app: Flask) -> None:
+    from server.office import auth, dashboard  # noqa: F401  (their routes join `office`)
+
+    app.register_blueprint(office)
+    app.jinja_env.globals["t"] = text

@@ -1,0 +1,65 @@
+"""What part of the grid tree an office user may see: their community, their street, or all.
+
+Every office page, export and API call filters through `OfficeArea`, so an id edited in a
+URL finds nothing outside it (and is answered as not found, not as forbidden: whether a
+record exists elsewhere is none of the reader's business).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.models import Community, Grid, RecordProjection, Street, Worker
+
+_LEVEL_OF_ROLE = {
+    "mediator": "community",
+    "community_staff": "community",
+    "street_staff": "street",
+    "district_admin": "all",
+}
+
+
+@dataclass(frozen=True)
+class OfficeArea:
+    level: str
+    """``community``, ``street`` or ``all``."""
+    id: str = ""
+
+    @classmethod
+    def of(cls, worker: Worker) -> OfficeArea:
+        level = _LEVEL_OF_ROLE.get(worker.role)
+        if level == "all":
+            return cls("all")
+        if level == "street":
+            return cls("street", worker.street_id)
+        return cls("community", worker.community_id or "")
+
+    def filter(self, model: Any) -> Any:
+        """A WHERE clause keeping `model`'s rows inside the area (true for ``all``)."""
+        if self.level == "all":
+            return True
+        column = model.street_id if self.level == "street" else model.community_id
+        return column == self.id
+
+    def name(self) -> str | None:
+        """The area's name as people say it; None for the whole district."""
+        if self.level == "all":
+            return None
+        model = Street if self.level == "street" else Community
+        found = db.session.get(model, self.id)
+        return found.name if found else self.id
+
+
+def records_by_grid(area: OfficeArea) -> list[tuple[str, str, int]]:
+    """(grid id, grid name, synced records) for each grid in the area that has records."""
+    rows = db.session.execute(
+        select(Grid.id, Grid.name, func.count(RecordProjection.id))
+        .join(RecordProjection, RecordProjection.grid_id == Grid.id)
+        .where(area.filter(RecordProjection))
+        .group_by(Grid.id, Grid.name).order_by(Grid.id)
+    ).all()
+    return [(grid_id, name, count) for grid_id, name, count in rows]
