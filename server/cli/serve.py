@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 
 import click
@@ -26,9 +25,10 @@ def serve_demo_command(context: click.Context, port: int, workers: int) -> None:
     click.echo(text("serve_demo.ready", url=url,
                     database=current_app.config["SQLALCHEMY_DATABASE_URI"]))
     sys.stdout.flush()
-    gunicorn = shutil.which("gunicorn") or "gunicorn"
-    os.execvp(gunicorn, [gunicorn, "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                         "--access-logfile", "-", "server:create_app()"])
+    # gunicorn of this very interpreter: `make run` does not put the venv on PATH.
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+                              "--bind", f"127.0.0.1:{port}", "--access-logfile", "-",
+                              "server:create_app()"])
 
 
 serve_commands: list[click.Command] = [serve_demo_command]

@@ -74,3 +74,18 @@ def live_server(app: Flask, server_env: dict[str, str]) -> Iterator[LiveServer]:
     server = start_server(server_env)
     yield server
     stop_server(server)
+
+
+@pytest.fixture
+def office_server(app: Flask, server_env: dict[str, str], live_server: LiveServer
+                  ) -> LiveServer:
+    """The demo roster, with office passwords for a community's, the street's and the
+    district's staff (`fleet.OFFICE_PASSWORD`)."""
+    from server.services.office_login import set_password
+    from tests.server.fleet import OFFICE_PASSWORD, import_demo_roster
+
+    import_demo_roster(server_env)
+    with app.app_context():
+        for worker_id in ("w-liuyang", "w-gaoping", "w-lindong"):
+            set_password(worker_id, OFFICE_PASSWORD)
+    return live_server

@@ -29,6 +29,10 @@ ROLES = {
 }
 
 
+OFFICE_PASSWORD = "燕子山-2026-secret"
+"""The office password `office_server` gives 刘洋 (community), 高平 (street) and 林东 (district)."""
+
+
 def import_demo_roster(env: dict[str, str]) -> None:
     flask_command(env, "import-roster", str(DEMO_ROSTER))
 

@@ -13,7 +13,6 @@ from urllib.parse import urljoin
 
 import pytest
 import requests
-from flask import Flask
 
 from server.extensions import db
 from server.local import ROOT
@@ -25,9 +24,8 @@ from server.services.office_login import (
     set_password,
     sign_in,
 )
-from tests.server.fleet import enrol_tablet, import_demo_roster, visit
-
-PASSWORD = "燕子山-2026-secret"
+from tests.server.fleet import OFFICE_PASSWORD as PASSWORD
+from tests.server.fleet import enrol_tablet, visit
 
 
 class OfficeBrowser:
@@ -54,16 +52,6 @@ class OfficeBrowser:
 
 def csrf_token(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-@pytest.fixture
-def office_server(app: Flask, server_env, live_server):
-    """The demo roster, with office passwords for a community's and the street's staff."""
-    import_demo_roster(server_env)
-    with app.app_context():
-        for worker_id in ("w-liuyang", "w-gaoping", "w-lindong"):
-            set_password(worker_id, PASSWORD)
-    return live_server
 
 
 @pytest.fixture

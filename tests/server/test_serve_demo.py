@@ -23,7 +23,7 @@ def demo(server_env):
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "serve-demo", "--port", str(port)],
-        env={**server_env, "PATH": f"{ROOT / '.venv' / 'bin'}:{server_env['PATH']}"},
+        env=server_env,  # as `make run` has it: the venv's bin is not on PATH
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:

@@ -1,0 +1,56 @@
+"""The office's pages in a real browser: Debian's headless Chromium, driven by Playwright
+(no browser is downloaded), against a real server process on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.server.fleet import OFFICE_PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        # No sandbox: CI runs as root, which Chromium's sandbox refuses.
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Browser, office_server) -> Iterator[Page]:
+    context = chromium.new_context(base_url=office_server.url, locale="zh-CN")
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page: Page, worker_id: str, password: str = OFFICE_PASSWORD) -> None:
+    page.goto("/office/")
+    page.get_by_label("工号").fill(worker_id)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+class TestSigningIn:
+    def test_a_person_signs_in_and_reaches_the_dashboard(self, page):
+        sign_in(page, "w-gaoping")
+        expect(page.get_by_role("heading", name="工作台")).to_be_visible()
+        expect(page.get_by_text("高平（街道工作人员）")).to_be_visible()
+        expect(page.get_by_text("负责范围：千佛山街道")).to_be_visible()
+
+    def test_a_wrong_password_is_explained_on_the_page(self, page):
+        sign_in(page, "w-gaoping", "not-the-password")
+        expect(page.get_by_role("alert")).to_have_text("工号或密码不正确")
+        expect(page.get_by_label("工号")).to_have_value("w-gaoping")  # kept for a retry
+
+    def test_signing_out_returns_to_the_sign_in_page(self, page):
+        sign_in(page, "w-liuyang")
+        page.get_by_role("button", name="退出登录").click()
+        expect(page.get_by_text("已退出登录")).to_be_visible()
+        page.goto("/office/")
+        expect(page.get_by_role("heading", name="登录")).to_be_visible()
