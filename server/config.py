@@ -39,6 +39,7 @@ class Settings:
     log_json: bool = True
     secret_key: str = ""
     secure_cookies: bool = False
+    public_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -57,6 +58,7 @@ class Settings:
         settings.log_json = os.environ.get("MINQING_LOG_FORMAT", "json") == "json"
         settings.secret_key = os.environ.get("MINQING_SECRET_KEY", "")
         settings.secure_cookies = os.environ.get("MINQING_SECURE_COOKIES", "") == "1"
+        settings.public_url = os.environ.get("MINQING_PUBLIC_URL", "").rstrip("/")
         return settings
 
     def as_flask(self) -> dict[str, Any]:
@@ -75,6 +77,7 @@ class Settings:
             "MINQING_PULL_PAGE_SIZE": self.pull_page_size,
             "MINQING_ENROLMENT_CODE_HOURS": self.enrolment_code_hours,
             "MINQING_LOG_JSON": self.log_json,
+            "MINQING_PUBLIC_URL": self.public_url,
             # The office's sign-in cookie: signed with a key made on first start and kept
             # in the instance folder (or given); never readable by scripts, not sent by
             # other sites' forms, and HTTPS-only when MINQING_SECURE_COOKIES=1 (behind TLS).

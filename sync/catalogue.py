@@ -426,6 +426,21 @@ ZH: dict[str, str] = {
     "office.records_by_grid": "各网格已同步的记录",
     "office.grid": "网格",
     "office.no_records": "还没有同步上来的记录",
+    "office.devices": "设备管理",
+    "office.devices.issue": "发放平板注册码",
+    "office.devices.issue_button": "发放注册码",
+    "office.devices.enrolled": "已注册的平板",
+    "office.devices.reason": "停用原因，例如“平板丢失”",
+    "office.devices.revoke": "停用",
+    "office.devices.revoked": "已停用设备“{name}”，它的下一次同步将被拒绝",
+    "office.devices.reason_required": "请写明停用原因",
+    "office.devices.reason_too_long": "停用原因不能超过200个字",
+    "office.devices.device_unknown": "没有这台设备",
+    "office.devices.code_title": "平板注册码",
+    "office.devices.code_for": "{name}的平板注册码，{until}前有效：",
+    "office.devices.server": "服务器地址：{url}",
+    "office.devices.qr": "注册码二维码（平板扫描即可注册）",
+    "office.devices.code_once": "注册码只能使用一次，请勿拍照外传；离开本页后不再显示。",
 }
 
 # An English catalogue `EN` with the same keys can be added here later; `text` would then

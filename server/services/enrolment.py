@@ -10,11 +10,13 @@ the same character and case does not matter.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import segno
 from flask import current_app
@@ -115,10 +117,17 @@ def issue_code(worker_id: str, hours: int | None = None) -> IssuedCode:
 
 def qr_png(code: str, path: Path, server_url: str = "") -> Path:
     """Write the code (and the server's address) as a QR PNG the tablet can scan."""
-    payload = json.dumps({"server": server_url, "code": code}, separators=(",", ":"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    segno.make(payload, error="m", micro=False).save(str(path), kind="png", scale=8, border=4)
+    path.write_bytes(qr_png_bytes(code, server_url))
     return path
+
+
+def qr_png_bytes(code: str, server_url: str = "") -> bytes:
+    """The code (and the server's address) as a QR PNG, for a file or a page."""
+    payload = json.dumps({"server": server_url, "code": code}, separators=(",", ":"))
+    out = io.BytesIO()
+    segno.make(payload, error="m", micro=False).save(out, kind="png", scale=8, border=4)
+    return out.getvalue()
 
 
 # --- enrolment ---------------------------------------------------------------------------
@@ -200,10 +209,11 @@ def revoke(device_id: str, reason: str) -> Device:
     return device
 
 
-def list_devices() -> list[DeviceSummary]:
-    """Every enrolled device with its worker, oldest first."""
+def list_devices(within: Any = True) -> list[DeviceSummary]:
+    """Every enrolled device with its worker, oldest first; `within`, a condition on the
+    worker, keeps an office user's part of the tree (`OfficeArea.filter(Worker)`)."""
     rows = (db.session.query(Device, Worker.name)
-            .join(Worker, Worker.id == Device.worker_id)
+            .join(Worker, Worker.id == Device.worker_id).filter(within)
             .order_by(Device.enrolled_at, Device.id))
     return [DeviceSummary(id=device.id, worker_id=device.worker_id, worker_name=name,
                           name=device.name, enrolled_at=device.enrolled_at,

@@ -54,3 +54,15 @@ class TestSigningIn:
         expect(page.get_by_text("已退出登录")).to_be_visible()
         page.goto("/office/")
         expect(page.get_by_role("heading", name="登录")).to_be_visible()
+
+
+class TestDevices:
+    def test_a_code_is_issued_from_the_page_with_its_qr(self, page):
+        sign_in(page, "w-liuyang")
+        page.get_by_role("link", name="设备管理").click()
+        page.get_by_label("工作人员").select_option("w-zhaolei")
+        page.get_by_role("button", name="发放注册码").click()
+        expect(page.get_by_role("heading", name="平板注册码")).to_be_visible()
+        expect(page.get_by_alt_text("注册码二维码（平板扫描即可注册）")).to_be_visible()
+        code = page.locator("[data-code]").inner_text()
+        assert len(code) == 14  # XXXX-XXXX-XXXX

@@ -1,0 +1,99 @@
+"""设备管理: the tablets of the office user's part of the tree — issue an enrolment code
+(with its QR), see when each last synced, revoke a lost one."""
+
+from __future__ import annotations
+
+import base64
+import functools
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+
+from server.extensions import db
+from server.models import Device, Worker
+from server.office import office
+from server.office.auth import CHINA, signed_in
+from server.services.enrolment import (
+    DeviceAdminError,
+    issue_code,
+    list_devices,
+    qr_png_bytes,
+    revoke,
+)
+from sync.catalogue import text
+
+MANAGES_DEVICES = frozenset({"community_staff", "street_staff", "district_admin"})
+"""Mediators review cases; they do not hand out or stop tablets."""
+
+
+def manages_devices(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if g.worker.role not in MANAGES_DEVICES:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def china_time(ms: int | None) -> str:
+    if ms is None:
+        return "—"
+    return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def _workers_in_area() -> list[Worker]:
+    return list(db.session.scalars(
+        db.select(Worker).where(g.area.filter(Worker), Worker.active).order_by(Worker.id)))
+
+
+def _worker_in_area(worker_id: str) -> Worker:
+    """The worker, if the signed-in user's area holds them; otherwise not found."""
+    worker = db.session.scalars(
+        db.select(Worker).where(Worker.id == worker_id, g.area.filter(Worker))).first()
+    if worker is None:
+        abort(404)
+    return worker
+
+
+@office.get("/devices")
+@signed_in
+@manages_devices
+def devices():  # type: ignore[no-untyped-def]
+    return render_template("office/devices.html", devices=list_devices(g.area.filter(Worker)),
+                           workers=_workers_in_area(), time=china_time)
+
+
+@office.post("/devices/codes")
+@signed_in
+@manages_devices
+def issue_enrolment_code():  # type: ignore[no-untyped-def]
+    worker = _worker_in_area(request.form.get("worker_id", ""))
+    try:
+        issued = issue_code(worker.id)
+    except DeviceAdminError as refused:
+        flash(text(f"devices.{refused.code}", id=refused.detail))
+        return redirect(url_for("office.devices"))
+    server_url = current_app.config.get("MINQING_PUBLIC_URL") or request.host_url.rstrip("/")
+    qr = base64.b64encode(qr_png_bytes(issued.code, server_url)).decode("ascii")
+    return render_template("office/enrolment_code.html", worker=worker, issued=issued,
+                           qr=qr, server_url=server_url, time=china_time)
+
+
+@office.post("/devices/<device_id>/revoke")
+@signed_in
+@manages_devices
+def revoke_device(device_id: str):  # type: ignore[no-untyped-def]
+    device = db.session.get(Device, device_id)
+    if device is None:
+        abort(404)
+    _worker_in_area(device.worker_id)
+    try:
+        revoke(device_id, request.form.get("reason", ""))
+    except DeviceAdminError as refused:
+        flash(text(f"office.devices.{refused.code}"))
+        return redirect(url_for("office.devices"))
+    flash(text("office.devices.revoked", name=device.name or device.id))
+    return redirect(url_for("office.devices"))
