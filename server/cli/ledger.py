@@ -17,20 +17,7 @@ from sync.catalogue import text
 def verify_ledger_command(as_json: bool) -> None:
     """Re-check every entry hash, chain, tree head and signature; name the first break."""
     result = verify_ledger()
-    if as_json:
-        click.echo(orjson.dumps({
-            "ok": result.ok, "entries": result.entries, "tree_heads": result.tree_heads,
-            "device_heads": result.device_heads,
-            "problems": [p.to_json() for p in result.problems],
-        }).decode())
-    elif result.ok:
-        click.echo(text("ledger.verified", entries=result.entries, heads=result.tree_heads,
-                        device_heads=result.device_heads))
-    else:
-        problem = result.first_problem
-        assert problem is not None
-        click.echo(text("ledger.broken", street=problem.street_id, position=problem.position,
-                        code=problem.code, detail=problem.detail))
+    click.echo(orjson.dumps(result.to_json()).decode() if as_json else result.summary())
     if not result.ok:
         sys.exit(1)
 

@@ -14,7 +14,12 @@ office = Blueprint("office", __name__, url_prefix="/office", template_folder="te
 
 
 def register_office(app: Flask) -> None:
-    from server.office import auth, dashboard, devices  # noqa: F401  (routes join `office`)
+    from server.office import (  # noqa: F401  (their routes join `office`)
+        auth,
+        dashboard,
+        devices,
+        integrity,
+    )
 
     app.register_blueprint(office)
     app.jinja_env.globals["t"] = text

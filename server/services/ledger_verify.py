@@ -18,6 +18,7 @@ from server.extensions import db
 from server.models import Device, DevicePush, LedgerEntry, StreetLedger, TreeHead
 from server.services.ledger import entry_leaf, tree_head_statement
 from server.services.server_key import public_key
+from sync.catalogue import text
 from sync.chain import SignedHead
 from sync.merkle import CompactRange, leaf_hash
 from sync.operation import Operation, OperationInvalid
@@ -62,6 +63,21 @@ class Verification:
     @property
     def first_problem(self) -> Problem | None:
         return self.problems[0] if self.problems else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as `flask verify-ledger --json` prints it and inspectors download it."""
+        return {"ok": self.ok, "entries": self.entries, "tree_heads": self.tree_heads,
+                "device_heads": self.device_heads,
+                "problems": [problem.to_json() for problem in self.problems]}
+
+    def summary(self) -> str:
+        """One line in Chinese: verified, or where it first broke."""
+        problem = self.first_problem
+        if problem is None:
+            return text("ledger.verified", entries=self.entries, heads=self.tree_heads,
+                        device_heads=self.device_heads)
+        return text("ledger.broken", street=problem.street_id, position=problem.position,
+                    code=problem.code, detail=problem.detail)
 
 
 def verify_ledger() -> Verification:
