@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from sync.catalogue import text
+from sync.schemas.labels import field_label
 
 office = Blueprint("office", __name__, url_prefix="/office", template_folder="templates")
 
@@ -19,7 +20,10 @@ def register_office(app: Flask) -> None:
         dashboard,
         devices,
         integrity,
+        ledgers,
     )
+    from server.office.formats import as_json, china_time
 
     app.register_blueprint(office)
-    app.jinja_env.globals["t"] = text
+    app.jinja_env.globals.update(t=text, time=china_time, field_label=field_label)
+    app.jinja_env.filters["as_json"] = as_json

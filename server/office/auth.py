@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, session, url_for
@@ -12,11 +11,11 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from server.office import office
+from server.office.formats import china_time
 from server.services.office_login import session_still_valid, sign_in
 from server.services.office_scope import OfficeArea
 from sync.catalogue import text
 
-CHINA = timezone(timedelta(hours=8))
 SESSION_KEY = "office_worker"
 
 
@@ -46,10 +45,7 @@ def login():  # type: ignore[no-untyped-def]
     worker_id = request.form.get("worker_id", "").strip()
     outcome = sign_in(worker_id, request.form.get("password", ""))
     if outcome.worker is None:
-        until = ""
-        if outcome.locked_until is not None:
-            until = datetime.fromtimestamp(outcome.locked_until / 1000, CHINA).strftime("%H:%M")
-        error = text(f"office.{outcome.refusal}", until=until)
+        error = text(f"office.{outcome.refusal}", until=china_time(outcome.locked_until))
         return render_template("office/login.html", error=error, worker_id=worker_id), 401
     session.clear()  # a new session for a new sign-in
     session.permanent = True

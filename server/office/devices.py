@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import functools
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -14,7 +13,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from server.extensions import db
 from server.models import Device, Worker
 from server.office import office
-from server.office.auth import CHINA, signed_in
+from server.office.auth import signed_in
 from server.services.enrolment import (
     DeviceAdminError,
     issue_code,
@@ -22,6 +21,7 @@ from server.services.enrolment import (
     qr_png_bytes,
     revoke,
 )
+from server.services.office_scope import workers_in
 from sync.catalogue import text
 
 MANAGES_DEVICES = frozenset({"community_staff", "street_staff", "district_admin"})
@@ -38,17 +38,6 @@ def manages_devices(view: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
-def china_time(ms: int | None) -> str:
-    if ms is None:
-        return "—"
-    return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
-
-
-def _workers_in_area() -> list[Worker]:
-    return list(db.session.scalars(
-        db.select(Worker).where(g.area.filter(Worker), Worker.active).order_by(Worker.id)))
-
-
 def _worker_in_area(worker_id: str) -> Worker:
     """The worker, if the signed-in user's area holds them; otherwise not found."""
     worker = db.session.scalars(
@@ -63,7 +52,7 @@ def _worker_in_area(worker_id: str) -> Worker:
 @manages_devices
 def devices():  # type: ignore[no-untyped-def]
     return render_template("office/devices.html", devices=list_devices(g.area.filter(Worker)),
-                           workers=_workers_in_area(), time=china_time)
+                           workers=workers_in(g.area, active_only=True))
 
 
 @office.post("/devices/codes")
@@ -79,7 +68,7 @@ def issue_enrolment_code():  # type: ignore[no-untyped-def]
     server_url = current_app.config.get("MINQING_PUBLIC_URL") or request.host_url.rstrip("/")
     qr = base64.b64encode(qr_png_bytes(issued.code, server_url)).decode("ascii")
     return render_template("office/enrolment_code.html", worker=worker, issued=issued,
-                           qr=qr, server_url=server_url, time=china_time)
+                           qr=qr, server_url=server_url)
 
 
 @office.post("/devices/<device_id>/revoke")

@@ -14,8 +14,8 @@ from flask import Response, abort, g, render_template
 from server.extensions import db
 from server.models import ServerKey, Street
 from server.office import office
-from server.office.auth import CHINA, signed_in
-from server.office.devices import china_time
+from server.office.auth import signed_in
+from server.office.formats import CHINA
 from server.services.ledger import latest_tree_head, tree_head_json
 from server.services.ledger_verify import verify_ledger
 from sync.clock import wall_ms
@@ -52,16 +52,15 @@ def _head_json(street_id: str) -> dict[str, Any] | None:
 @signed_in
 @verifies_ledger
 def integrity():  # type: ignore[no-untyped-def]
-    return render_template("office/integrity.html", heads=_heads(), result=None,
-                           time=china_time)
+    return render_template("office/integrity.html", heads=_heads(), result=None)
 
 
 @office.post("/integrity")
 @signed_in
 @verifies_ledger
 def run_verification():  # type: ignore[no-untyped-def]
-    return render_template("office/integrity.html", heads=_heads(), result=verify_ledger(),
-                           time=china_time)
+    return render_template("office/integrity.html", heads=_heads(),
+                           result=verify_ledger())
 
 
 @office.get("/integrity/report.json")

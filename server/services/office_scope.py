@@ -45,6 +45,13 @@ class OfficeArea:
         column = model.street_id if self.level == "street" else model.community_id
         return column == self.id
 
+    def communities(self) -> Any:
+        """A WHERE clause keeping the communities inside the area."""
+        if self.level == "all":
+            return True
+        return Community.street_id == self.id if self.level == "street" \
+            else Community.id == self.id
+
     def name(self) -> str | None:
         """The area's name as people say it; None for the whole district."""
         if self.level == "all":
@@ -63,3 +70,19 @@ def records_by_grid(area: OfficeArea) -> list[tuple[str, str, int]]:
         .group_by(Grid.id, Grid.name).order_by(Grid.id)
     ).all()
     return [(grid_id, name, count) for grid_id, name, count in rows]
+
+
+def grids_in(area: OfficeArea) -> list[tuple[str, str]]:
+    """(id, name) of every grid in the area, for a filter's choices."""
+    rows = db.session.execute(
+        select(Grid.id, Grid.name).join(Community, Community.id == Grid.community_id)
+        .where(area.communities()).order_by(Grid.id))
+    return [(grid_id, name) for grid_id, name in rows]
+
+
+def workers_in(area: OfficeArea, *, active_only: bool = False) -> list[Worker]:
+    """The workers in the area, by id."""
+    query = select(Worker).where(area.filter(Worker)).order_by(Worker.id)
+    if active_only:
+        query = query.where(Worker.active)
+    return list(db.session.scalars(query))
