@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.server.fleet import OFFICE_PASSWORD
+from tests.server.fleet import OFFICE_PASSWORD, enrol_tablet, visit
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -66,3 +66,23 @@ class TestDevices:
         expect(page.get_by_alt_text("注册码二维码（平板扫描即可注册）")).to_be_visible()
         code = page.locator("[data-code]").inner_text()
         assert len(code) == 14  # XXXX-XXXX-XXXX
+
+
+class TestVisitLedger:
+    def test_a_visit_is_found_by_date_and_opened_with_its_history(self, page, app,
+                                                                   office_server):
+        tablet = enrol_tablet(app, office_server.url, "w-wangfang")
+        for day in (21, 22):
+            tablet.writer.create("visit", {**visit(number=day),
+                                           "visited_at": f"2026-11-{day}T09:30:00+08:00"})
+        tablet.push()
+        sign_in(page, "w-liuyang")
+        page.get_by_role("link", name="民情台账").click()
+        page.get_by_label("从").fill("2026-11-22")
+        page.get_by_label("到").fill("2026-11-22")
+        page.get_by_role("button", name="筛选").click()
+        expect(page.locator("[data-record]")).to_have_count(1)
+        page.get_by_role("link", name="2026-11-22 09:30").click()
+        expect(page.get_by_role("heading", name="民情日记 · 记录详情")).to_be_visible()
+        expect(page.locator("[data-position]")).to_have_count(1)
+        expect(page.get_by_text("已接收")).to_be_visible()
