@@ -15,8 +15,9 @@ class OfficeAccount(db.Model):
     worker_id: Mapped[str] = mapped_column(ForeignKey("workers.id"), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     """Werkzeug's scrypt hash (salted, memory-hard)."""
-    password_set_at: Mapped[int] = mapped_column(BigInteger)
-    """Sessions opened before this are no longer valid."""
+    sessions_since: Mapped[int] = mapped_column(BigInteger)
+    """Sessions opened before this are no longer valid: moved when the password is set and
+    when the user signs out (a copied cookie then opens nothing)."""
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     """Wrong passwords in a row since the last sign-in or lock."""
     locked_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from server.office import office
 from server.office.formats import china_time
-from server.services.office_login import session_still_valid, sign_in
+from server.services.office_login import end_sessions, session_still_valid, sign_in
 from server.services.office_scope import OfficeArea
 from sync.catalogue import text
 
@@ -49,7 +49,7 @@ def login():  # type: ignore[no-untyped-def]
         return render_template("office/login.html", error=error, worker_id=worker_id), 401
     session.clear()  # a new session for a new sign-in
     session.permanent = True
-    session[SESSION_KEY] = [outcome.worker.id, outcome.password_set_at]
+    session[SESSION_KEY] = [outcome.worker.id, outcome.sessions_since]
     target = request.args.get("next", "")
     if not target.startswith("/office/") or target.startswith("//"):
         target = url_for("office.dashboard")
@@ -58,6 +58,9 @@ def login():  # type: ignore[no-untyped-def]
 
 @office.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
+    held = session.get(SESSION_KEY)
+    if isinstance(held, list) and held:
+        end_sessions(str(held[0]))
     session.clear()
     flash(text("office.signed_out"))
     return redirect(url_for("office.login"))

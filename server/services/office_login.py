@@ -39,8 +39,8 @@ class SignIn:
     worker: Worker | None
     refusal: str | None = None
     locked_until: int | None = None
-    password_set_at: int = 0
-    """Kept in the session: a later password change ends it (`session_still_valid`)."""
+    sessions_since: int = 0
+    """Kept in the session: a later password change or sign-out ends it."""
 
 
 def set_password(worker_id: str, password: str) -> None:
@@ -54,7 +54,7 @@ def set_password(worker_id: str, password: str) -> None:
         raise PasswordRefused("password_too_short", str(MIN_PASSWORD_LENGTH))
     account = db.session.get(OfficeAccount, worker_id) or OfficeAccount(worker_id=worker_id)
     account.password_hash = generate_password_hash(password)
-    account.password_set_at = wall_ms()
+    account.sessions_since = wall_ms()
     account.failed_logins = 0
     account.locked_until = None
     db.session.add(account)
@@ -84,15 +84,24 @@ def sign_in(worker_id: str, password: str, now_ms: int | None = None) -> SignIn:
     account.failed_logins = 0
     account.locked_until = None
     db.session.commit()
-    return SignIn(worker, password_set_at=account.password_set_at)
+    return SignIn(worker, sessions_since=account.sessions_since)
 
 
-def session_still_valid(worker_id: str, password_set_at: int) -> Worker | None:
-    """The signed-in worker, unless their password changed or they left since."""
+def session_still_valid(worker_id: str, sessions_since: int) -> Worker | None:
+    """The signed-in worker, unless their password changed, they signed out or they left
+    since the session began."""
     account = db.session.get(OfficeAccount, worker_id)
     worker = db.session.get(Worker, worker_id)
     if account is None or worker is None or not worker.active:
         return None
-    if account.password_set_at != password_set_at or worker.role not in OFFICE_ROLES:
+    if account.sessions_since != sessions_since or worker.role not in OFFICE_ROLES:
         return None
     return worker
+
+
+def end_sessions(worker_id: str) -> None:
+    """Sign the worker out everywhere: every session they hold stops working."""
+    account = db.session.get(OfficeAccount, worker_id)
+    if account is not None:
+        account.sessions_since = max(wall_ms(), account.sessions_since + 1)
+        db.session.commit()

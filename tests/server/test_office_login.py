@@ -168,6 +168,15 @@ class TestSession:
                           data={"csrf_token": csrf_token(page.text)}, timeout=10)
         assert browser.get("/office/", allow_redirects=False).status_code == 302
 
+    def test_a_copied_cookie_opens_nothing_after_signing_out(self, browser, office_server):
+        page = browser.sign_in("w-liuyang")
+        thief = OfficeBrowser(office_server.url)
+        thief.http.cookies.update(browser.http.cookies)
+        assert "工作台" in thief.get("/office/").text  # the copy works while signed in
+        browser.http.post(urljoin(browser.base_url, "/office/logout"),
+                          data={"csrf_token": csrf_token(page.text)}, timeout=10)
+        assert thief.get("/office/", allow_redirects=False).status_code == 302
+
     def test_a_new_password_ends_open_sessions(self, app, browser):
         browser.sign_in("w-liuyang")
         with app.app_context():

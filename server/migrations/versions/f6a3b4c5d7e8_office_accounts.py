@@ -18,7 +18,7 @@ def upgrade():
         "office_accounts",
         sa.Column("worker_id", sa.String(length=64), nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
-        sa.Column("password_set_at", sa.BigInteger(), nullable=False),
+        sa.Column("sessions_since", sa.BigInteger(), nullable=False),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
         sa.Column("locked_until", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(["worker_id"], ["workers.id"],
