@@ -4,16 +4,13 @@
 from __future__ import annotations
 
 import base64
-import functools
-from collections.abc import Callable
-from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from server.extensions import db
 from server.models import Device, Worker
 from server.office import office
-from server.office.auth import signed_in
+from server.office.auth import for_roles, signed_in
 from server.services.enrolment import (
     DeviceAdminError,
     issue_code,
@@ -28,16 +25,6 @@ MANAGES_DEVICES = frozenset({"community_staff", "street_staff", "district_admin"
 """Mediators review cases; they do not hand out or stop tablets."""
 
 
-def manages_devices(view: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(view)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        if g.worker.role not in MANAGES_DEVICES:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return guarded
-
-
 def _worker_in_area(worker_id: str) -> Worker:
     """The worker, if the signed-in user's area holds them; otherwise not found."""
     worker = db.session.scalars(
@@ -49,7 +36,7 @@ def _worker_in_area(worker_id: str) -> Worker:
 
 @office.get("/devices")
 @signed_in
-@manages_devices
+@for_roles(MANAGES_DEVICES)
 def devices():  # type: ignore[no-untyped-def]
     return render_template("office/devices.html", devices=list_devices(g.area.filter(Worker)),
                            workers=workers_in(g.area, active_only=True))
@@ -57,7 +44,7 @@ def devices():  # type: ignore[no-untyped-def]
 
 @office.post("/devices/codes")
 @signed_in
-@manages_devices
+@for_roles(MANAGES_DEVICES)
 def issue_enrolment_code():  # type: ignore[no-untyped-def]
     worker = _worker_in_area(request.form.get("worker_id", ""))
     try:
@@ -73,7 +60,7 @@ def issue_enrolment_code():  # type: ignore[no-untyped-def]
 
 @office.post("/devices/<device_id>/revoke")
 @signed_in
-@manages_devices
+@for_roles(MANAGES_DEVICES)
 def revoke_device(device_id: str):  # type: ignore[no-untyped-def]
     device = db.session.get(Device, device_id)
     if device is None:

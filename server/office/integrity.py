@@ -3,18 +3,16 @@ inspectors may take away (the same check as `flask verify-ledger`)."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import orjson
-from flask import Response, abort, g, render_template
+from flask import Response, g, render_template
 
 from server.extensions import db
 from server.models import ServerKey, Street
 from server.office import office
-from server.office.auth import signed_in
+from server.office.auth import for_roles, signed_in
 from server.office.formats import CHINA
 from server.services.ledger import latest_tree_head, tree_head_json
 from server.services.ledger_verify import verify_ledger
@@ -22,16 +20,6 @@ from sync.clock import wall_ms
 
 VERIFIES_LEDGER = frozenset({"street_staff", "district_admin"})
 """Verification reads every street's whole ledger: the street office's and the district's."""
-
-
-def verifies_ledger(view: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(view)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        if g.worker.role not in VERIFIES_LEDGER:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return guarded
 
 
 def _heads() -> list[tuple[Street, dict[str, Any] | None]]:
@@ -50,14 +38,14 @@ def _head_json(street_id: str) -> dict[str, Any] | None:
 
 @office.get("/integrity")
 @signed_in
-@verifies_ledger
+@for_roles(VERIFIES_LEDGER)
 def integrity():  # type: ignore[no-untyped-def]
     return render_template("office/integrity.html", heads=_heads(), result=None)
 
 
 @office.post("/integrity")
 @signed_in
-@verifies_ledger
+@for_roles(VERIFIES_LEDGER)
 def run_verification():  # type: ignore[no-untyped-def]
     return render_template("office/integrity.html", heads=_heads(),
                            result=verify_ledger())
@@ -65,7 +53,7 @@ def run_verification():  # type: ignore[no-untyped-def]
 
 @office.get("/integrity/report.json")
 @signed_in
-@verifies_ledger
+@for_roles(VERIFIES_LEDGER)
 def verification_report():  # type: ignore[no-untyped-def]
     """The verification, the signed heads it checked against and the keys that signed them:
     enough for an inspector to re-check the heads' signatures on their own machine."""
