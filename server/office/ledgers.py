@@ -1,13 +1,23 @@
-"""台账 pages: the 民情台账 list (filters, pages) and each record's full history."""
+"""台账 pages: 民情台账 and 矛盾纠纷台账 (filters, pages), and each record's full history."""
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from flask import abort, g, render_template, request
 
 from server.office import office
 from server.office.auth import signed_in
-from server.services.office_ledgers import VisitFilters, record_history, visit_page
+from server.services.office_ledgers import (
+    DisputeFilters,
+    VisitFilters,
+    dispute_page,
+    record_history,
+    visit_page,
+)
 from server.services.office_scope import grids_in, workers_in
+from sync.catalogue import label
+from sync.vocabulary import DisputeCategory, DisputeStatus, RiskColour
 
 
 @office.get("/ledgers/visits")
@@ -16,13 +26,25 @@ def visits():  # type: ignore[no-untyped-def]
     args = request.args
     filters = VisitFilters(grid_id=args.get("grid", ""), author_id=args.get("worker", ""),
                            date_from=args.get("from", ""), date_to=args.get("to", ""))
-    try:
-        number = int(args.get("page", "1"))
-    except ValueError:
-        abort(400)
     return render_template(
-        "office/visits.html", page=visit_page(g.area, filters, number), filters=filters,
-        grids=grids_in(g.area), workers=workers_in(g.area))
+        "office/visits.html", page=visit_page(g.area, filters, _page_number()),
+        filters=filters,
+        grids=grids_in(g.area),
+        workers=[(worker.id, worker.name) for worker in workers_in(g.area)])
+
+
+@office.get("/ledgers/disputes")
+@signed_in
+def disputes():  # type: ignore[no-untyped-def]
+    args = request.args
+    filters = DisputeFilters(grid_id=args.get("grid", ""), category=args.get("category", ""),
+                             status=args.get("status", ""),
+                             risk_colour=args.get("risk", ""), date_from=args.get("from", ""),
+                             date_to=args.get("to", ""))
+    return render_template(
+        "office/disputes.html", page=dispute_page(g.area, filters, _page_number()),
+        filters=filters, grids=grids_in(g.area), categories=_choices(DisputeCategory),
+        statuses=_choices(DisputeStatus), colours=_choices(RiskColour))
 
 
 @office.get("/records/<record_id>")
@@ -32,3 +54,15 @@ def record(record_id: str):  # type: ignore[no-untyped-def]
     if history is None:
         abort(404)
     return render_template("office/record.html", history=history)
+
+
+def _choices(vocabulary: type[StrEnum]) -> list[tuple[str, str]]:
+    """A filter's choices: each code with its Chinese label."""
+    return [(code.value, label(code)) for code in vocabulary]
+
+
+def _page_number() -> int:
+    try:
+        return int(request.args.get("page", "1"))
+    except ValueError:
+        abort(400)

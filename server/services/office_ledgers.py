@@ -7,10 +7,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from server.extensions import db
-from server.models import Device, Grid, LedgerEntry, RecordProjection, VisitLedger, Worker
+from server.models import (
+    Device,
+    DisputeLedger,
+    Grid,
+    LedgerEntry,
+    RecordProjection,
+    VisitLedger,
+    Worker,
+)
 from server.services.office_scope import OfficeArea
 from server.services.personal_data import masked
 from sync.operation import Operation
@@ -61,25 +69,89 @@ def visit_page(area: OfficeArea, filters: VisitFilters, number: int = 1) -> Page
         conditions.append(RecordProjection.grid_id == filters.grid_id)
     if filters.author_id:
         conditions.append(VisitLedger.author_id == filters.author_id)
-    if filters.date_from:
-        conditions.append(VisitLedger.visited_at >= filters.date_from)
-    if filters.date_to:
-        conditions.append(VisitLedger.visited_at < filters.date_to + "~")  # the whole day
-    joined = (select(VisitLedger, RecordProjection.open_conflicts, Grid.name, Worker.name)
-              .join(RecordProjection, RecordProjection.id == VisitLedger.id)
-              .join(Grid, Grid.id == RecordProjection.grid_id)
-              .outerjoin(Worker, Worker.id == VisitLedger.author_id)
-              .where(*conditions))
-    total = db.session.scalar(select(func.count()).select_from(joined.subquery())) or 0
-    number = max(1, number)
-    rows = db.session.execute(
-        joined.order_by(VisitLedger.visited_at.desc(), VisitLedger.id)
-        .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)
-    ).all()
+    conditions += _within_dates(VisitLedger.visited_at, filters.date_from, filters.date_to)
+    query = (select(VisitLedger, RecordProjection.open_conflicts, Grid.name, Worker.name)
+             .join(RecordProjection, RecordProjection.id == VisitLedger.id)
+             .join(Grid, Grid.id == RecordProjection.grid_id)
+             .outerjoin(Worker, Worker.id == VisitLedger.author_id)
+             .where(*conditions))
+    rows, total, number = _paged(query, (VisitLedger.visited_at.desc(), VisitLedger.id),
+                                 number)
     return Page([VisitRow(visit.id, visit.visited_at, grid_name, visit.household_id,
                           author_name or visit.author_id, visit.visit_kind,
                           visit.request_count, bool(open_conflicts))
                  for visit, open_conflicts, grid_name, author_name in rows], number, total)
+
+
+@dataclass(frozen=True)
+class DisputeFilters:
+    """What the 矛盾纠纷台账 page filters on; empty means any."""
+
+    grid_id: str = ""
+    category: str = ""
+    status: str = ""
+    risk_colour: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    """Opened on or after `date_from`, on or before `date_to` (ISO dates)."""
+
+
+@dataclass(frozen=True)
+class DisputeRow:
+    record_id: str
+    opened_at: str | None
+    grid_name: str
+    category: str | None
+    status: str | None
+    risk_colour: str | None
+    escalation_level: str | None
+    due_date: str | None
+    opened_by: str
+    open_conflicts: bool
+
+
+def dispute_page(area: OfficeArea, filters: DisputeFilters, number: int = 1) -> Page:
+    """One page of the area's dispute cases, newest first."""
+    conditions = [area.filter(RecordProjection)]
+    if filters.grid_id:
+        conditions.append(RecordProjection.grid_id == filters.grid_id)
+    for column, wanted in ((DisputeLedger.category, filters.category),
+                           (DisputeLedger.status, filters.status),
+                           (DisputeLedger.risk_colour, filters.risk_colour)):
+        if wanted:
+            conditions.append(column == wanted)
+    conditions += _within_dates(DisputeLedger.opened_at, filters.date_from, filters.date_to)
+    query = (select(DisputeLedger, RecordProjection.open_conflicts, Grid.name, Worker.name)
+             .join(RecordProjection, RecordProjection.id == DisputeLedger.id)
+             .join(Grid, Grid.id == RecordProjection.grid_id)
+             .outerjoin(Worker, Worker.id == DisputeLedger.author_id)
+             .where(*conditions))
+    rows, total, number = _paged(query, (DisputeLedger.opened_at.desc(), DisputeLedger.id),
+                                 number)
+    return Page([DisputeRow(case.id, case.opened_at, grid_name, case.category, case.status,
+                            case.risk_colour, case.escalation_level, case.due_date,
+                            author_name or case.author_id, bool(open_conflicts))
+                 for case, open_conflicts, grid_name, author_name in rows], number, total)
+
+
+def _within_dates(column: Any, date_from: str, date_to: str) -> list[Any]:
+    """Conditions for an ISO timestamp column between two ISO dates, both days whole."""
+    conditions = []
+    if date_from:
+        conditions.append(column >= date_from)
+    if date_to:
+        conditions.append(column < date_to + "~")  # "~" sorts after any time of that day
+    return conditions
+
+
+def _paged(query: Select[Any], order: tuple[Any, ...], number: int
+           ) -> tuple[list[Any], int, int]:
+    """(rows of page `number`, rows in all, the page number used)."""
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    number = max(1, number)
+    rows = db.session.execute(
+        query.order_by(*order).limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    return list(rows), total, number
 
 
 @dataclass(frozen=True)

@@ -107,3 +107,39 @@ class TestRecordPage:
         page = signed_in(office_server, "w-liuyang").get(f"/office/records/{case_id}").text
         assert "13812345678" not in page and "370102199001011231" not in page
         assert "138****5678" in page and "370102********1231" in page
+
+
+@pytest.fixture
+def cases(app, office_server):
+    """Two cases in 燕子山 (one red, opened on the 24th; one yellow, on the 25th) and one
+    in 佛山苑."""
+    wangfang = enrol_tablet(app, office_server.url, "w-wangfang")
+    wangfang.writer.create("dispute", dispute(risk_colour="red"))
+    wangfang.writer.create("dispute", dispute(opened_at="2026-11-25T10:00:00+08:00"))
+    assert wangfang.push().accepted == 2
+    zhengwei = enrol_tablet(app, office_server.url, "w-zhengwei")
+    zhengwei.writer.create("dispute", dispute("g-fsy-03", opened_by="w-zhengwei"))
+    assert zhengwei.push().accepted == 1
+
+
+class TestDisputeLedger:
+    def test_community_staff_see_their_communitys_cases_with_chinese_labels(
+            self, office_server, cases):
+        page = signed_in(office_server, "w-liuyang").get("/office/ledgers/disputes").text
+        assert len(records_listed(page)) == 2
+        assert "人民调解范围内" in page and "已发现" in page and "红" in page
+
+    def test_filtering_by_risk_colour(self, office_server, cases):
+        page = signed_in(office_server, "w-gaoping").get(
+            "/office/ledgers/disputes?risk=red").text
+        assert re.findall(r'data-risk="([^"]*)"', page) == ["red"]
+
+    def test_filtering_by_the_day_a_case_was_opened(self, office_server, cases):
+        page = signed_in(office_server, "w-gaoping").get(
+            "/office/ledgers/disputes?from=2026-11-25").text
+        assert len(records_listed(page)) == 1
+        assert "2026-11-25 10:00" in page
+
+    def test_street_staff_see_every_community(self, office_server, cases):
+        page = signed_in(office_server, "w-gaoping").get("/office/ledgers/disputes").text
+        assert len(records_listed(page)) == 3
