@@ -24,6 +24,7 @@ from typing import Any
 from flask import Flask
 from psycopg import sql as psycopg_sql
 from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -153,6 +154,13 @@ def insert_many(table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ..
         return
     sql = _sqlite_insert(table.name, columns, replace_on, fixed)
     connection.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+
+
+def insert_or_ignore(model: Any, key: list[str], **values: Any) -> None:
+    """INSERT ... ON CONFLICT (key) DO NOTHING, on either database: a row made once."""
+    dialect_insert = postgresql.insert if is_postgres() else sqlite.insert
+    db.session.execute(dialect_insert(model).values(**values)
+                       .on_conflict_do_nothing(index_elements=key))
 
 
 def rows_where_in(table: Table, columns: tuple[str, ...], key: str, values: list[Any]

@@ -13,9 +13,8 @@ from operator import attrgetter
 from typing import Any, Protocol
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from server.database import insert_many, is_postgres
+from server.database import insert_many, insert_or_ignore
 from server.extensions import db
 from server.models import LedgerEntry, StreetLedger, TreeHead
 from server.services.server_key import current_server_key
@@ -139,11 +138,11 @@ class StreetAppender:
         signed_at = wall_ms()
         root = self.compact.root()
         statement = tree_head_statement(self.street_id, self.size, root, signed_at)
-        head = {"street_id": self.street_id, "size": self.size, "root": root,
-                "signed_at": signed_at, "key_id": key.key_id,
-                "signature": key.key.sign(statement)}
-        db.session.execute(insert(TreeHead).values(**head))
-        return {**head, "signature": head["signature"].hex()}
+        head = TreeHead(street_id=self.street_id, size=self.size, root=root,
+                        signed_at=signed_at, key_id=key.key_id,
+                        signature=key.key.sign(statement))
+        db.session.execute(insert(TreeHead).values(**tree_head_columns(head)))
+        return tree_head_json(head)
 
 
 def latest_tree_head(street_id: str) -> TreeHead | None:
@@ -153,15 +152,14 @@ def latest_tree_head(street_id: str) -> TreeHead | None:
     ).first()
 
 
+def tree_head_columns(head: TreeHead) -> dict[str, Any]:
+    return {"street_id": head.street_id, "size": head.size, "root": head.root,
+            "signed_at": head.signed_at, "key_id": head.key_id, "signature": head.signature}
+
+
 def tree_head_json(head: TreeHead) -> dict[str, Any]:
-    return {
-        "street_id": head.street_id,
-        "size": head.size,
-        "root": head.root,
-        "signed_at": head.signed_at,
-        "key_id": head.key_id,
-        "signature": head.signature.hex(),
-    }
+    """A tree head as the push answers it and the integrity report lists it."""
+    return {**tree_head_columns(head), "signature": head.signature.hex()}
 
 
 def _lock(street_id: str) -> tuple[int, str, str]:
@@ -171,11 +169,7 @@ def _lock(street_id: str) -> tuple[int, str, str]:
              .where(StreetLedger.street_id == street_id).with_for_update())
     row = db.session.execute(query).one_or_none()
     if row is None:
-        dialect_insert = postgresql.insert if is_postgres() else sqlite.insert
-        db.session.execute(
-            dialect_insert(StreetLedger)
-            .values(street_id=street_id, size=0, last_hash="", frontier="[]")
-            .on_conflict_do_nothing(index_elements=["street_id"])
-        )
+        insert_or_ignore(StreetLedger, ["street_id"], street_id=street_id, size=0,
+                         last_hash="", frontier="[]")
         row = db.session.execute(query).one()
     return row.size, row.last_hash, row.frontier

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
 from server.extensions import db
 from server.models import (
@@ -70,13 +70,7 @@ def visit_page(area: OfficeArea, filters: VisitFilters, number: int = 1) -> Page
     if filters.author_id:
         conditions.append(VisitLedger.author_id == filters.author_id)
     conditions += _within_dates(VisitLedger.visited_at, filters.date_from, filters.date_to)
-    query = (select(VisitLedger, RecordProjection.open_conflicts, Grid.name, Worker.name)
-             .join(RecordProjection, RecordProjection.id == VisitLedger.id)
-             .join(Grid, Grid.id == RecordProjection.grid_id)
-             .outerjoin(Worker, Worker.id == VisitLedger.author_id)
-             .where(*conditions))
-    rows, total, number = _paged(query, (VisitLedger.visited_at.desc(), VisitLedger.id),
-                                 number)
+    rows, total, number = _ledger_page(VisitLedger, conditions, VisitLedger.visited_at, number)
     return Page([VisitRow(visit.id, visit.visited_at, grid_name, visit.household_id,
                           author_name or visit.author_id, visit.visit_kind,
                           visit.request_count, bool(open_conflicts))
@@ -121,13 +115,8 @@ def dispute_page(area: OfficeArea, filters: DisputeFilters, number: int = 1) -> 
         if wanted:
             conditions.append(column == wanted)
     conditions += _within_dates(DisputeLedger.opened_at, filters.date_from, filters.date_to)
-    query = (select(DisputeLedger, RecordProjection.open_conflicts, Grid.name, Worker.name)
-             .join(RecordProjection, RecordProjection.id == DisputeLedger.id)
-             .join(Grid, Grid.id == RecordProjection.grid_id)
-             .outerjoin(Worker, Worker.id == DisputeLedger.author_id)
-             .where(*conditions))
-    rows, total, number = _paged(query, (DisputeLedger.opened_at.desc(), DisputeLedger.id),
-                                 number)
+    rows, total, number = _ledger_page(DisputeLedger, conditions, DisputeLedger.opened_at,
+                                       number)
     return Page([DisputeRow(case.id, case.opened_at, grid_name, case.category, case.status,
                             case.risk_colour, case.escalation_level, case.due_date,
                             author_name or case.author_id, bool(open_conflicts))
@@ -144,13 +133,20 @@ def _within_dates(column: Any, date_from: str, date_to: str) -> list[Any]:
     return conditions
 
 
-def _paged(query: Select[Any], order: tuple[Any, ...], number: int
-           ) -> tuple[list[Any], int, int]:
-    """(rows of page `number`, rows in all, the page number used)."""
+def _ledger_page(ledger: Any, conditions: list[Any], newest: Any, number: int
+                 ) -> tuple[list[Any], int, int]:
+    """Page `number` of a type ledger's rows meeting `conditions`, newest first by the
+    `newest` column: (rows of (ledger row, open conflicts, grid name, author name), rows in
+    all, the page number used). Place and conflicts come from `record_projections`."""
+    query = (select(ledger, RecordProjection.open_conflicts, Grid.name, Worker.name)
+             .join(RecordProjection, RecordProjection.id == ledger.id)
+             .join(Grid, Grid.id == RecordProjection.grid_id)
+             .outerjoin(Worker, Worker.id == ledger.author_id)
+             .where(*conditions))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     number = max(1, number)
-    rows = db.session.execute(
-        query.order_by(*order).limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    rows = db.session.execute(query.order_by(newest.desc(), ledger.id).limit(PAGE_SIZE)
+                              .offset((number - 1) * PAGE_SIZE)).all()
     return list(rows), total, number
 
 

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from server.api.errors import ApiError
-from server.database import is_postgres
+from server.database import insert_or_ignore
 from server.extensions import db
 from server.models import Community, Device, DevicePush, Grid, LedgerEntry, Worker
 from server.services.ledger import StreetAppender
@@ -204,13 +203,9 @@ def _mark(device: Device) -> dict[str, Any]:
 def _remember_head(device: Device, batch: Batch) -> None:
     """Keep the head the device signed (once per position: a retried push signs it again)."""
     head = batch.head
-    dialect_insert = postgresql.insert if is_postgres() else sqlite.insert
-    db.session.execute(
-        dialect_insert(DevicePush)
-        .values(device_id=device.id, seq=head.seq, head=head.head, signed_at=head.signed_at,
-                signature=head.signature, received_at=wall_ms())
-        .on_conflict_do_nothing(index_elements=["device_id", "seq"])
-    )
+    insert_or_ignore(DevicePush, ["device_id", "seq"], device_id=device.id, seq=head.seq,
+                     head=head.head, signed_at=head.signed_at, signature=head.signature,
+                     received_at=wall_ms())
 
 
 _VERDICTS_OF_PARENTS = (
