@@ -164,6 +164,24 @@ class DisputeSource(StrEnum):
     office = "office"
 
 
+class RequestStep(StrEnum):
+    """The 365 steps a resident's request takes after it is triaged and in the ledger:
+    handled (及时办理), reported back to the resident (反馈结果), rated by them (群众评议)."""
+
+    handled = "handled"
+    reported_back = "reported_back"
+    rated = "rated"
+
+
+class DeadlineKind(StrEnum):
+    """Which "111" promise a case's deadline follows: a week for leaders' instructions, a
+    month for matters assigned from above or opened locally."""
+
+    leader_instruction = "leader_instruction"
+    assigned = "assigned"
+    local = "local"
+
+
 def vocabulary_name(vocabulary: type[StrEnum]) -> str:
     """Snake-case name of a vocabulary, the middle part of its catalogue label keys."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", vocabulary.__name__).lower()
@@ -185,5 +203,7 @@ VOCABULARIES: dict[str, type[StrEnum]] = {
         Role,
         MediationStep,
         DisputeSource,
+        RequestStep,
+        DeadlineKind,
     )
 }

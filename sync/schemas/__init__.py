@@ -42,7 +42,7 @@ SCHEMA_VERSION = 1
 RECORD_TYPES: tuple[str, ...] = ("visit", "screening", "dispute", "patrol")
 
 CHILD_COLLECTIONS: dict[str, tuple[str, ...]] = {
-    "visit": ("requests", "attachments"),
+    "visit": ("requests", "request_progress", "attachments"),
     "dispute": ("mediation_notes",),
     "patrol": ("checkpoints", "findings"),
     "screening": (),

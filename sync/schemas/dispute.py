@@ -5,6 +5,7 @@ from __future__ import annotations
 from sync.schemas import fields as f
 from sync.schemas.base import Entry, Record
 from sync.vocabulary import (
+    DeadlineKind,
     DisputeCategory,
     DisputeSource,
     DisputeStatus,
@@ -50,4 +51,8 @@ class Dispute(Record):
     due_date = f.iso_date(optional=True)
     assigned_to = f.text(optional=True)
     source = f.obj(Source, optional=True)
+    deadline_kind = f.choice(DeadlineKind, optional=True)
+    """Which "111" promise applies; absent means opened locally (a month)."""
+    rating = f.integer(optional=True, minimum=1, maximum=5)
+    """群众评议: the parties' rating of the outcome, 1 (very dissatisfied) to 5."""
     mediation_notes = f.children(MediationNote)

@@ -27,6 +27,7 @@ invalid_media_type       not a ``type/subtype`` media type
 invalid_schema_version   ``schema_version`` is not an integer >= 1
 due_date_required        a 限时整改 request without a due date
 explanation_required     a 无法整改 request without the explanation given to the resident
+rating_required          a 群众评议 step without the resident's rating
 screening_outcome        a screening must attest nothing found XOR list cases
 ended_before_started     a patrol ends before it starts
 household_required       a visit names neither an existing nor a new household

@@ -298,7 +298,10 @@ def schema_version() -> Integer:
     return Integer(validate=check_schema_version, required=True)
 
 
-def integer(*, optional: bool = False, minimum: int | None = None) -> Integer:
+def integer(*, optional: bool = False, minimum: int | None = None,
+            maximum: int | None = None) -> Integer:
+    if maximum is not None:
+        return Integer(validate=[between(minimum or 0, maximum)], **_presence(optional))
     return Integer(validate=[] if minimum is None else [at_least(minimum)], **_presence(optional))
 
 
@@ -329,6 +332,9 @@ def obj(schema: type[Schema], *, optional: bool = False) -> Object:
     return Object(schema, **_presence(optional))
 
 
-def children(schema: type[Schema]) -> List:
-    """A child collection: a list of entries (each with its own ``id``), may be empty."""
-    return items(Object(schema, required=True))
+def children(schema: type[Schema], *, optional: bool = False) -> List:
+    """A child collection: a list of entries (each with its own ``id``), may be empty.
+
+    A collection added after version 1 is `optional`, so records from older apps, which
+    never name it, stay valid."""
+    return items(Object(schema, required=True), optional=optional)

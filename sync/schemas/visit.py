@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from sync.schemas import fields as f
 from sync.schemas.base import Entry, Record, broken, position, rule
-from sync.vocabulary import AttachmentKind, ProblemList, ServiceClass, VisitKind
+from sync.vocabulary import AttachmentKind, ProblemList, RequestStep, ServiceClass, VisitKind
 
 
 class NewHousehold(Entry):
@@ -54,6 +54,26 @@ class Request(Entry):
             raise broken("explanation", "explanation_required")
 
 
+class RequestProgress(Entry):
+    """One 365 step a request took: handled, reported back, or rated by the resident (1-5).
+
+    A child of its own, so the worker and the office can each add steps offline and none is
+    lost; a request's 365 state is the furthest step recorded."""
+
+    id = f.text()
+    request_id = f.text()
+    step = f.choice(RequestStep)
+    at = f.iso_datetime()
+    by = f.text()
+    rating = f.integer(optional=True, minimum=1, maximum=5)
+    note = f.text(optional=True, blank=True, max_len=2000)
+
+    @rule
+    def _rated_needs_rating(self, data: dict, original: Mapping, partial: bool) -> None:
+        if data.get("step") == RequestStep.rated and original.get("rating") is None:
+            raise broken("rating", "rating_required")
+
+
 class Attachment(Entry):
     """A photo or file; the bytes travel separately, identified by their SHA-256."""
 
@@ -74,6 +94,7 @@ class Visit(Record):
     people_met = f.items(f.obj(PersonMet))
     situation = f.text(blank=True, max_len=2000)
     requests = f.children(Request)
+    request_progress = f.children(RequestProgress, optional=True)
     position = position(optional=True)
     attachments = f.children(Attachment)
 

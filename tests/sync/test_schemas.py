@@ -287,6 +287,30 @@ def test_a_request_fixed_at_once_needs_neither_due_date_nor_explanation():
     assert validate_record("visit", visit) == visit
 
 
+def test_a_visit_written_before_365_progress_existed_is_valid():
+    visit = visit_example()
+    visit.pop("request_progress", None)
+
+    assert validate_record("visit", visit) == visit
+
+
+def test_a_rating_step_needs_the_residents_rating():
+    step = {"id": "p1", "request_id": "r1", "step": "rated",
+            "at": "2026-11-20T10:00:00+08:00", "by": "w-wangfang"}
+
+    with pytest.raises(RecordInvalid) as raised:
+        validate_child("visit", "request_progress", step)
+
+    assert [p.code for p in raised.value.problems] == ["rating_required"]
+
+
+def test_a_handled_step_needs_no_rating():
+    step = {"id": "p1", "request_id": "r1", "step": "handled",
+            "at": "2026-11-20T10:00:00+08:00", "by": "w-wangfang"}
+
+    assert validate_child("visit", "request_progress", step) == step
+
+
 def test_a_visit_must_name_an_existing_or_a_new_household():
     visit = visit_example()
     del visit["household_id"]
@@ -460,6 +484,21 @@ def test_a_dispute_description_is_at_most_4000_characters():
     assert only_problem("dispute", dispute).code == "too_long"
 
 
+@pytest.mark.parametrize("rating", [0, 6])
+def test_a_residents_rating_of_a_case_is_from_1_to_5(rating):
+    dispute = dispute_example()
+    dispute["rating"] = rating
+
+    assert only_problem("dispute", dispute).code == "out_of_range"
+
+
+def test_a_case_may_say_which_111_deadline_it_follows():
+    dispute = dispute_example()
+    dispute["deadline_kind"] = "leader_instruction"
+
+    assert validate_record("dispute", dispute) == dispute
+
+
 def test_a_dispute_source_kind_is_one_of_the_known_sources():
     dispute = dispute_example()
     dispute["source"]["kind"] = "rumour"
@@ -620,7 +659,7 @@ def test_an_unknown_record_type_is_rejected(call):
 
 def test_child_collections_are_the_list_fields_of_child_entries():
     assert set(CHILD_COLLECTIONS) == set(RECORD_TYPES)
-    assert CHILD_COLLECTIONS["visit"] == ("requests", "attachments")
+    assert CHILD_COLLECTIONS["visit"] == ("requests", "request_progress", "attachments")
 
 
 # --- problems and messages -----------------------------------------------------------------
