@@ -3,11 +3,12 @@ office's sign-in."""
 
 from server.models.devices import Device, DevicePush, EnrolmentCode
 from server.models.ledger import LedgerEntry, ServerKey, StreetLedger, TreeHead
-from server.models.office import OfficeAccount
+from server.models.office import MonthlyAssessment, OfficeAccount, PersonalDataAccess
 from server.models.projections import (
     DisputeLedger,
     PatrolLedger,
     RecordProjection,
+    RequestLedger,
     ScreeningLedger,
     VisitLedger,
 )
@@ -22,10 +23,13 @@ __all__ = [
     "Grid",
     "Household",
     "LedgerEntry",
+    "MonthlyAssessment",
     "OfficeAccount",
     "PatrolLedger",
     "PatrolTeam",
+    "PersonalDataAccess",
     "RecordProjection",
+    "RequestLedger",
     "RosterVersion",
     "ScreeningLedger",
     "ServerKey",

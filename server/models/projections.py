@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import Boolean, Integer, LargeBinary, String
+from sqlalchemy import Boolean, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -82,3 +82,35 @@ class PatrolLedger(_Row, db.Model):
     started_at: Mapped[str | None] = mapped_column(String(40), index=True, nullable=True)
     ended_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
     checkpoint_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RequestLedger(db.Model):
+    """问题清单: one row per resident request (诉求) raised in a visit, with its 365 step.
+
+    Requests are children of visits; the office lists, filters and counts them on their own
+    (what is late, what was closed on time, the residents' ratings), so each gets a row,
+    rewritten with its visit's."""
+
+    __tablename__ = "request_ledger"
+    __table_args__ = (
+        Index("ix_request_ledger_author_raised", "author_id", "raised_at"),
+        Index("ix_request_ledger_list_due", "problem_list", "due_date"),
+        {"sqlite_with_rowid": False},
+    )
+    visit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    author_id: Mapped[str] = mapped_column(String(64))
+    """The visiting worker."""
+    raised_at: Mapped[str | None] = mapped_column(String(40), index=True, nullable=True)
+    """The visit's time (ISO): when the request was raised and analysed."""
+    service_class: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    problem_list: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    due_date: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    """The effective due date (`sync.deadlines.request_due_date`); None for 无法整改."""
+    step: Mapped[str] = mapped_column(String(20))
+    """The furthest 365 step recorded on a tablet or by the office: ``in_ledger`` (synced,
+    nothing done yet), ``handled``, ``reported_back`` or ``rated``. ``assessed`` is not
+    stored: it follows from the worker's filled monthly assessment."""
+    handled_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    rated_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
