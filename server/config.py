@@ -31,6 +31,7 @@ class Settings:
     instance_path: Path
     database_url: str = ""
     server_key_path: Path | None = None
+    desk_seed_path: Path | None = None
     max_body_bytes: int = 4 * 1024 * 1024
     max_inflated_bytes: int = 32 * 1024 * 1024
     max_ops_per_push: int = 5000
@@ -48,6 +49,8 @@ class Settings:
         settings.database_url = os.environ.get("DATABASE_URL", "")
         key_path = os.environ.get("MINQING_SERVER_KEY")
         settings.server_key_path = Path(key_path) if key_path else None
+        seed_path = os.environ.get("MINQING_DESK_SEED")
+        settings.desk_seed_path = Path(seed_path) if seed_path else None
         settings.max_body_bytes = _int("MINQING_MAX_BODY_BYTES", settings.max_body_bytes)
         settings.max_inflated_bytes = _int("MINQING_MAX_INFLATED_BYTES",
                                            settings.max_inflated_bytes)
@@ -72,6 +75,9 @@ class Settings:
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
             "MAX_CONTENT_LENGTH": self.max_body_bytes,
             "MINQING_SERVER_KEY": self.server_key_path or self.instance_path / "server_key.pem",
+            # The seed the office desks' signing keys derive from (`office_desk.py`): keep it
+            # with the server key; a new seed leaves earlier desk chains unverifiable.
+            "MINQING_DESK_SEED": self.desk_seed_path or self.instance_path / "office_desk_seed",
             "MINQING_MAX_INFLATED_BYTES": self.max_inflated_bytes,
             "MINQING_MAX_OPS_PER_PUSH": self.max_ops_per_push,
             "MINQING_PULL_PAGE_SIZE": self.pull_page_size,

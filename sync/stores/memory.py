@@ -22,14 +22,27 @@ class MemoryStore:
         self._quarantine: list[tuple[Operation, str]] = []
         self._known: set[str] = set()
         self._relayed_pending: set[str] = set()
+        self._chain_bases: dict[str, tuple[int, str]] = {}
+
+    def resume_chain(self, device_id: str, seq: int, head: str) -> None:
+        """Hold `device_id`'s chain from after (`seq`, `head`) on: its earlier operations
+        are kept elsewhere. The server's office desks write this way, one edit at a time,
+        continuing chains whose history is in the ledger."""
+        if self._chains.get(device_id):
+            raise ValueError(f"the chain of {device_id} has already started here")
+        self._chain_bases[device_id] = (seq, head)
 
     def device_head(self, device_id: str) -> tuple[int, str]:
+        base, base_head = self._chain_bases.get(device_id, (0, ""))
         chain = self._chains.get(device_id)
-        return (len(chain), chain[-1]) if chain else (0, "")
+        return (base + len(chain), chain[-1]) if chain else (base, base_head)
 
     def op_id_at(self, device_id: str, seq: int) -> str | None:
+        base, base_head = self._chain_bases.get(device_id, (0, ""))
+        if base and seq == base:
+            return base_head
         chain = self._chains.get(device_id, [])
-        return chain[seq - 1] if 0 < seq <= len(chain) else None
+        return chain[seq - base - 1] if base < seq <= base + len(chain) else None
 
     def known_ids(self, op_ids: Iterable[str]) -> set[str]:
         return {op_id for op_id in op_ids if op_id in self._by_id or op_id in self._known}
@@ -77,7 +90,8 @@ class MemoryStore:
         return ops, cursor + len(ops)
 
     def chain(self, device_id: str, after_seq: int, limit: int) -> list[Operation]:
-        ids = self._chains.get(device_id, [])[after_seq : after_seq + limit]
+        start = max(0, after_seq - self._chain_bases.get(device_id, (0, ""))[0])
+        ids = self._chains.get(device_id, [])[start : start + limit]
         return [self._by_id[op_id] for op_id in ids]
 
     def ops_for_record(self, record_id: str) -> list[Operation]:

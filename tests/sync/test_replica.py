@@ -6,9 +6,13 @@ import random
 
 import pytest
 
+from sync.chain import verify_batch
 from sync.replica import Replica
 from sync.simulation import hand_over
+from sync.stores import Commit
+from sync.stores.memory import MemoryStore
 from sync.stores.sqlite import SQLiteStore
+from sync.writer import RecordWriter
 from tests.sync.examples import dispute_example, patrol_example
 
 
@@ -170,3 +174,34 @@ class TestSnapshots:
         worker.writer.update(case_id, {"risk_colour": "red"})
         assert worker.replica.adopt_snapshot([stale]) == 0
         assert worker.replica.record(case_id)["values"]["risk_colour"] == "red"
+
+
+class TestResumedChains:
+    """A replica that holds a device's chain only from some position on (the server's office
+    desks: one edit at a time, their earlier operations in the ledger)."""
+
+    def test_a_writer_continues_the_chain_where_it_was_left(self, tablet):
+        office = tablet("office", role="community_staff")
+        case_id = office.writer.create("dispute", dispute_example())
+        first = office.writer.update(case_id, {"risk_colour": "red"})
+        store = MemoryStore()
+        store.resume_chain(office.device_id, first.seq, first.id)
+        replica = Replica(store)
+        replica.adopt_snapshot([office.replica.state(case_id).data])
+        desk = RecordWriter(replica, office.device_id, office.key, office.writer.author)
+
+        later = desk.update(case_id, {"status": "mediating"})
+
+        assert (later.seq, later.prev) == (first.seq + 1, first.id)
+        batch = desk.batch_since(first.seq)
+        assert [op.id for op in batch.ops] == [later.id]
+        verify_batch(batch, office.key.public, first.id)
+
+    def test_a_chain_cannot_be_resumed_once_it_has_started(self, tablet):
+        office = tablet("office", role="community_staff")
+        office.writer.create("dispute", dispute_example())
+        store = MemoryStore()
+        store.commit(Commit(applied=office.all_ops()))
+
+        with pytest.raises(ValueError):
+            store.resume_chain(office.device_id, 5, "x")
