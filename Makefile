@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint bench clean
+.PHONY: run demo test lint bench bench-office screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/merge.py
+
+# The office pages over a district's year (bench/office.py): 100,000 ledger entries; pass
+# ARGS=--full for 1,000,000, ARGS=--postgres for PostgreSQL on 127.0.0.1.
+bench-office: $(STAMP)
+	$(BIN)/python bench/office.py $(ARGS)
+
+# Every office page in Debian's Chromium (and, later, every tablet screen), into docs/screenshots.
+screenshots: $(STAMP)
+	MINQING_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -n 0 -k sqlite tests/server/test_office_browser.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -89,11 +89,19 @@ def next_row(chain: Chain, position: int, prev_hash: str, received_at: int) -> d
         hlc=(received_at - 60_000, 0), author=chain.author, schema_version=1,
     )
     chain.seq, chain.prev = op.seq, op.id
+    return accepted_row(op, STREET, chain.community_id, chain.grid_id, position, prev_hash,
+                        received_at)
+
+
+def accepted_row(op: Operation, street_id: str, community_id: str, grid_id: str,
+                 position: int, prev_hash: str, received_at: int) -> dict[str, Any]:
+    """The `ledger_entries` row of an accepted operation at `position`, its hash chained
+    to `prev_hash`, as `server.services.ledger.StreetAppender` writes it."""
     row = {
-        "street_id": STREET, "position": position, "op_id": op.id,
+        "street_id": street_id, "position": position, "op_id": op.id,
         "device_id": op.device_id, "device_seq": op.seq, "record_id": op.record_id,
-        "record_type": "visit", "community_id": chain.community_id,
-        "grid_id": chain.grid_id, "verdict": "accepted", "reason": None,
+        "record_type": op.record_type, "community_id": community_id,
+        "grid_id": grid_id, "verdict": "accepted", "reason": None,
         "received_at": received_at, "body": op.body, "prev_hash": prev_hash,
     }
     row["entry_hash"] = leaf_hash(entry_leaf(SimpleNamespace(**row)))  # type: ignore[arg-type]
@@ -135,7 +143,7 @@ class LedgerFiller:
                     last_hash = row["entry_hash"]
                     compact.append(last_hash)
                     rows.append(row)
-                self._insert(rows)
+                insert_entries(rows)
             ledger.size, ledger.last_hash = position, last_hash
             ledger.frontier = json.dumps(compact.to_json())
             db.session.commit()
@@ -147,12 +155,14 @@ class LedgerFiller:
                 db.session.commit()
         return time.perf_counter() - started
 
-    def _insert(self, rows: list[dict[str, Any]]) -> None:
-        """COPY on PostgreSQL (what a bulk load uses there), executemany on SQLite."""
-        if not is_postgres():
-            db.session.execute(insert(LedgerEntry.__table__), rows)
-            return
-        cursor = db.session.connection().connection.dbapi_connection.cursor()
-        with cursor.copy(f"COPY ledger_entries ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[name] for name in COLUMNS])
+
+
+def insert_entries(rows: list[dict[str, Any]]) -> None:
+    """COPY on PostgreSQL (what a bulk load uses there), executemany on SQLite."""
+    if not is_postgres():
+        db.session.execute(insert(LedgerEntry.__table__), rows)
+        return
+    cursor = db.session.connection().connection.dbapi_connection.cursor()
+    with cursor.copy(f"COPY ledger_entries ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in COLUMNS])

@@ -18,6 +18,13 @@ from server.extensions import db
 
 class RecordProjection(db.Model):
     __tablename__ = "record_projections"
+    __table_args__ = (
+        # Where a record is and whether it is withdrawn, for the office's lists that read a
+        # type ledger first and look each row's record up by id: answered from this index
+        # alone, without reading the wide row (`server.services.ledger_places`).
+        Index("ix_record_projections_place", "id", "retracted", "street_id", "community_id",
+              "grid_id"),
+    )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     type: Mapped[str] = mapped_column(String(20), index=True)
     street_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -95,6 +102,7 @@ class RequestLedger(db.Model):
     __table_args__ = (
         Index("ix_request_ledger_author_raised", "author_id", "raised_at"),
         Index("ix_request_ledger_list_due", "problem_list", "due_date"),
+        Index("ix_request_ledger_step_due", "step", "due_date", "problem_list"),
         {"sqlite_with_rowid": False},
     )
     visit_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -39,9 +39,18 @@ def _rating(form: Any) -> int:
     return rating
 
 
+ASSIGNEE_ROLES = frozenset({"grid_worker", "mediator", "community_staff", "street_staff"})
+"""Who takes on a case (承办人): not patrol members, not the district."""
+
+
+def _assignees() -> list[Any]:
+    return [worker for worker in workers_in(g.area, active_only=True)
+            if worker.role in ASSIGNEE_ROLES]
+
+
 def _assignee(form: Any) -> str:
     worker_id = form.get("worker", "")
-    if worker_id not in {worker.id for worker in workers_in(g.area, active_only=True)}:
+    if worker_id not in {worker.id for worker in _assignees()}:
         raise FormProblem("office.decision.assignee_unknown")
     return worker_id
 
@@ -98,7 +107,7 @@ def _decision_options(values: dict[str, Any]) -> dict[str, list[tuple[str, str]]
         "requests": [(entry.get("id", ""), entry.get("summary", ""))
                      for entry in values.get("requests") or [] if isinstance(entry, dict)],
         "assignees": [(worker.id, f"{worker.name}（{text('label.role.' + worker.role)}）")
-                      for worker in workers_in(g.area, active_only=True)],
+                      for worker in _assignees()],
         "levels": _labelled(EscalationLevel),
         "statuses": _labelled(DisputeStatus),
         "steps": _labelled(RequestStep),

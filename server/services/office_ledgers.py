@@ -3,7 +3,8 @@ reader's area; and one record's full history from the ledger itself."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -14,13 +15,22 @@ from server.models import (
     Device,
     DisputeLedger,
     Grid,
+    Household,
     LedgerEntry,
     RecordProjection,
     VisitLedger,
     Worker,
 )
+from server.services.ledger_places import with_places
 from server.services.office_scope import OfficeArea
+from server.services.patrol_sketch import PatrolDetail, patrol_detail
 from server.services.personal_data import masked
+from server.services.request_steps import (
+    RequestMark,
+    VisitRequest,
+    requests_of_visits,
+    visit_requests,
+)
 from sync.operation import Operation
 from sync.record_state import RecordState
 
@@ -38,6 +48,18 @@ class VisitFilters:
     date_to: str = ""
     """An ISO date: visits on or before it."""
 
+    @classmethod
+    def from_query(cls, args: Mapping[str, str]) -> VisitFilters:
+        """The filters a page's query string names (grid, worker, from, to)."""
+        return cls(grid_id=args.get("grid", ""), author_id=args.get("worker", ""),
+                   date_from=args.get("from", ""), date_to=args.get("to", ""))
+
+    @property
+    def on_ledger(self) -> bool:
+        """Whether it filters on the ledger's own indexed columns (worker, dates), which
+        then find the rows rather than the area (`server.services.ledger_places`)."""
+        return bool(self.author_id or self.date_from or self.date_to)
+
 
 @dataclass(frozen=True)
 class VisitRow:
@@ -49,6 +71,8 @@ class VisitRow:
     visit_kind: str | None
     request_count: int
     open_conflicts: bool
+    requests: list[RequestMark] = field(default_factory=list)
+    """Each request's problem list and 365 step."""
 
 
 @dataclass(frozen=True)
@@ -64,17 +88,24 @@ class Page:
 
 def visit_page(area: OfficeArea, filters: VisitFilters, number: int = 1) -> Page:
     """One page of the area's visits, newest first."""
+    rows, total, number = _ledger_page(VisitLedger, _visit_conditions(area, filters),
+                                       VisitLedger.visited_at, number,
+                                       ledger_first=filters.on_ledger)
+    marks = requests_of_visits([visit.id for visit, *_ in rows if visit.request_count])
+    return Page([VisitRow(visit.id, visit.visited_at, grid_name, visit.household_id,
+                          author_name or visit.author_id, visit.visit_kind,
+                          visit.request_count, bool(open_conflicts), marks.get(visit.id, []))
+                 for visit, open_conflicts, grid_name, author_name in rows], number, total)
+
+
+def _visit_conditions(area: OfficeArea, filters: VisitFilters) -> list[Any]:
     conditions = [area.filter(RecordProjection)]
     if filters.grid_id:
         conditions.append(RecordProjection.grid_id == filters.grid_id)
     if filters.author_id:
         conditions.append(VisitLedger.author_id == filters.author_id)
-    conditions += _within_dates(VisitLedger.visited_at, filters.date_from, filters.date_to)
-    rows, total, number = _ledger_page(VisitLedger, conditions, VisitLedger.visited_at, number)
-    return Page([VisitRow(visit.id, visit.visited_at, grid_name, visit.household_id,
-                          author_name or visit.author_id, visit.visit_kind,
-                          visit.request_count, bool(open_conflicts))
-                 for visit, open_conflicts, grid_name, author_name in rows], number, total)
+    return conditions + _within_dates(VisitLedger.visited_at, filters.date_from,
+                                      filters.date_to)
 
 
 @dataclass(frozen=True)
@@ -88,6 +119,14 @@ class DisputeFilters:
     date_from: str = ""
     date_to: str = ""
     """Opened on or after `date_from`, on or before `date_to` (ISO dates)."""
+
+    @classmethod
+    def from_query(cls, args: Mapping[str, str]) -> DisputeFilters:
+        """The filters a page's query string names (grid, category, status, risk, from,
+        to)."""
+        return cls(grid_id=args.get("grid", ""), category=args.get("category", ""),
+                   status=args.get("status", ""), risk_colour=args.get("risk", ""),
+                   date_from=args.get("from", ""), date_to=args.get("to", ""))
 
 
 @dataclass(frozen=True)
@@ -106,6 +145,15 @@ class DisputeRow:
 
 def dispute_page(area: OfficeArea, filters: DisputeFilters, number: int = 1) -> Page:
     """One page of the area's dispute cases, newest first."""
+    rows, total, number = _ledger_page(DisputeLedger, _dispute_conditions(area, filters),
+                                       DisputeLedger.opened_at, number, ledger_first=True)
+    return Page([DisputeRow(case.id, case.opened_at, grid_name, case.category, case.status,
+                            case.risk_colour, case.escalation_level, case.due_date,
+                            author_name or case.author_id, bool(open_conflicts))
+                 for case, open_conflicts, grid_name, author_name in rows], number, total)
+
+
+def _dispute_conditions(area: OfficeArea, filters: DisputeFilters) -> list[Any]:
     conditions = [area.filter(RecordProjection)]
     if filters.grid_id:
         conditions.append(RecordProjection.grid_id == filters.grid_id)
@@ -114,13 +162,50 @@ def dispute_page(area: OfficeArea, filters: DisputeFilters, number: int = 1) -> 
                            (DisputeLedger.risk_colour, filters.risk_colour)):
         if wanted:
             conditions.append(column == wanted)
-    conditions += _within_dates(DisputeLedger.opened_at, filters.date_from, filters.date_to)
-    rows, total, number = _ledger_page(DisputeLedger, conditions, DisputeLedger.opened_at,
-                                       number)
-    return Page([DisputeRow(case.id, case.opened_at, grid_name, case.category, case.status,
-                            case.risk_colour, case.escalation_level, case.due_date,
-                            author_name or case.author_id, bool(open_conflicts))
-                 for case, open_conflicts, grid_name, author_name in rows], number, total)
+    return conditions + _within_dates(DisputeLedger.opened_at, filters.date_from,
+                                      filters.date_to)
+
+
+def visit_rows(area: OfficeArea, filters: VisitFilters
+               ) -> Iterator[tuple[VisitRow, dict[str, Any], Household | None]]:
+    """Every visit the page's filters keep, newest first, unpaginated (for exports): each
+    with the record's merged values and its roster household, both unmasked."""
+    query = _ledger_query(VisitLedger, _visit_conditions(area, filters),
+                          ledger_first=filters.on_ledger).add_columns(
+        RecordProjection.state, Household).outerjoin(
+        Household, Household.id == VisitLedger.household_id)
+    for visit, open_conflicts, grid_name, author_name, state, household in _streamed(
+            query.order_by(VisitLedger.visited_at.desc(), VisitLedger.id)):
+        yield (VisitRow(visit.id, visit.visited_at, grid_name, visit.household_id,
+                        author_name or visit.author_id, visit.visit_kind,
+                        visit.request_count, bool(open_conflicts)),
+               _values(state), household)
+
+
+def dispute_rows(area: OfficeArea, filters: DisputeFilters
+                 ) -> Iterator[tuple[DisputeRow, dict[str, Any]]]:
+    """Every case the page's filters keep, newest first, unpaginated (for exports): each
+    with the record's merged values, unmasked."""
+    query = _ledger_query(DisputeLedger, _dispute_conditions(area, filters),
+                          ledger_first=True).add_columns(RecordProjection.state)
+    for case, open_conflicts, grid_name, author_name, state in _streamed(
+            query.order_by(DisputeLedger.opened_at.desc(), DisputeLedger.id)):
+        yield (DisputeRow(case.id, case.opened_at, grid_name, case.category, case.status,
+                          case.risk_colour, case.escalation_level, case.due_date,
+                          author_name or case.author_id, bool(open_conflicts)),
+               _values(state))
+
+
+EXPORT_BATCH = 500
+"""Rows fetched at a time by the unpaginated iterators: memory stays bounded."""
+
+
+def _streamed(query: Any) -> Iterator[Any]:
+    yield from db.session.execute(query.execution_options(yield_per=EXPORT_BATCH))
+
+
+def _values(state: bytes) -> dict[str, Any]:
+    return RecordState(orjson.loads(state)).view()["values"]
 
 
 def _within_dates(column: Any, date_from: str, date_to: str) -> list[Any]:
@@ -133,21 +218,29 @@ def _within_dates(column: Any, date_from: str, date_to: str) -> list[Any]:
     return conditions
 
 
-def _ledger_page(ledger: Any, conditions: list[Any], newest: Any, number: int
-                 ) -> tuple[list[Any], int, int]:
+def _ledger_page(ledger: Any, conditions: list[Any], newest: Any, number: int, *,
+                 ledger_first: bool = False) -> tuple[list[Any], int, int]:
     """Page `number` of a type ledger's rows meeting `conditions`, newest first by the
     `newest` column: (rows of (ledger row, open conflicts, grid name, author name), rows in
     all, the page number used). Place and conflicts come from `record_projections`."""
-    query = (select(ledger, RecordProjection.open_conflicts, Grid.name, Worker.name)
-             .join(RecordProjection, RecordProjection.id == ledger.id)
-             .join(Grid, Grid.id == RecordProjection.grid_id)
-             .outerjoin(Worker, Worker.id == ledger.author_id)
-             .where(*conditions))
+    query = _ledger_query(ledger, conditions, ledger_first=ledger_first)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     number = max(1, number)
     rows = db.session.execute(query.order_by(newest.desc(), ledger.id).limit(PAGE_SIZE)
                               .offset((number - 1) * PAGE_SIZE)).all()
     return list(rows), total, number
+
+
+def _ledger_query(ledger: Any, conditions: list[Any], *, ledger_first: bool = False) -> Any:
+    """A type ledger's rows meeting `conditions`, as (ledger row, open conflicts, grid name,
+    author name). `ledger_first` when the conditions on the ledger's own columns are the
+    narrow ones (`server.services.ledger_places`); else the area's may find the rows."""
+    query = select(ledger, RecordProjection.open_conflicts, Grid.name, Worker.name)
+    query = query.select_from(with_places(ledger)) if ledger_first else query.join(
+        RecordProjection, RecordProjection.id == ledger.id)
+    return (query.join(Grid, Grid.id == RecordProjection.grid_id)
+            .outerjoin(Worker, Worker.id == ledger.author_id)
+            .where(*conditions))
 
 
 @dataclass(frozen=True)
@@ -172,11 +265,18 @@ class RecordHistory:
     """The merged record as every tablet shows it (values, open conflicts, reviews), with
     phone and ID numbers masked, as in every change."""
     steps: list[HistoryStep]
+    requests: list[VisitRequest] = field(default_factory=list)
+    """A visit's requests with their 365 steps and progress."""
+    patrol: PatrolDetail | None = None
+    """A patrol's checkpoints in time order, findings and route sketch."""
 
 
-def record_history(area: OfficeArea, record_id: str) -> RecordHistory | None:
+def record_history(area: OfficeArea, record_id: str, *, unmasked: bool = False
+                   ) -> RecordHistory | None:
     """The record and every ledger entry about it, oldest first; None if it is not in the
-    area (or not at all: the reader is not told which)."""
+    area (or not at all: the reader is not told which). Phone and ID numbers are masked
+    unless `unmasked` (for a role that may see them, once the view is logged)."""
+    hide = (lambda value: value) if unmasked else masked
     projection = db.session.scalars(
         select(RecordProjection).where(RecordProjection.id == record_id,
                                        area.filter(RecordProjection))).first()
@@ -192,7 +292,11 @@ def record_history(area: OfficeArea, record_id: str) -> RecordHistory | None:
     for entry, author_name in entries:
         op = Operation.from_body(bytes(entry.body))
         steps.append(HistoryStep(entry.position, entry.received_at, entry.device_id,
-                                 author_name, str(op.kind), masked(op.changes),
+                                 author_name, str(op.kind), hide(op.changes),
                                  entry.verdict, entry.reason))
-    view = masked(RecordState(orjson.loads(projection.state)).view())
-    return RecordHistory(record_id, projection.type, view, steps)
+    view = hide(RecordState(orjson.loads(projection.state)).view())
+    values = view["values"]
+    return RecordHistory(
+        record_id, projection.type, view, steps,
+        requests=visit_requests(values) if projection.type == "visit" else [],
+        patrol=patrol_detail(values) if projection.type == "patrol" else None)

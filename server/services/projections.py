@@ -3,7 +3,8 @@
 A record's merged state is the `sync` merge rules' own `RecordState`, so the server shows
 what every tablet shows; its row in `record_projections` also says where it is and whether
 it has open conflicts. The four ledgers (民情, 一周一排查, 矛盾纠纷, 巡防) copy out the columns
-the office filters on, beside its author.
+the office filters on, beside its author; each request a visit raised gets a row of its own
+in 问题清单 (`request_ledger`, see `server.services.request_ledger`), rewritten with its visit.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from server.models import (
     LedgerEntry,
     PatrolLedger,
     RecordProjection,
+    RequestLedger,
     ScreeningLedger,
     VisitLedger,
 )
+from server.services.request_ledger import REQUEST_COLUMNS, request_rows
 from server.services.scope import Place
 from sync.operation import Operation
 from sync.record_state import RecordState
@@ -120,6 +123,9 @@ class Projector:
         inserted, the others upserted, in one statement per table and kind."""
         projections: dict[bool, list[tuple[Any, ...]]] = {True: [], False: []}
         ledgers: dict[tuple[str, bool], list[tuple[Any, ...]]] = {}
+        requests: list[tuple[Any, ...]] = []
+        rewritten: list[str] = []
+        """Visits made before this write that have requests: their old rows go first."""
         for record_id, position in self.positions.items():
             record = self.ready.pop(record_id, None) or ProjectedRecord.of(
                 self.states[record_id])
@@ -128,12 +134,18 @@ class Projector:
             if record.ledger_row is not None:
                 ledgers.setdefault((record.state.record_type, new), []).append(
                     record.ledger_row)
+            if record.request_rows is not None:
+                if not new:
+                    rewritten.append(record_id)
+                requests.extend(record.request_rows)
         for new, rows in projections.items():
             insert_many(RecordProjection.__table__, PROJECTION_COLUMNS, rows,
                         replace_on=None if new else "id", fixed=TYPE_AND_PLACE)
         for (record_type, new), rows in ledgers.items():
             insert_many(LEDGER_OF_TYPE[record_type].__table__, LEDGER_COLUMNS[record_type],
                         rows, replace_on=None if new else "id")
+        _delete_requests_of(rewritten)
+        insert_many(RequestLedger.__table__, REQUEST_COLUMNS, requests)
         self.positions.clear()
         self.created.clear()
 
@@ -152,6 +164,10 @@ class ProjectedRecord:
     ledger_row: tuple[Any, ...] | None
     """Its row in its type's ledger, in `LEDGER_COLUMNS` order; None for a type without a
     ledger."""
+    request_rows: tuple[tuple[Any, ...], ...] | None
+    """A visit's rows in `request_ledger` (`REQUEST_COLUMNS` order), rewritten with it; None
+    for a visit without requests (requests are never taken away, so it had no rows either)
+    and for every other type: nothing to write."""
 
     @classmethod
     def of(cls, state: RecordState) -> ProjectedRecord:
@@ -159,12 +175,15 @@ class ProjectedRecord:
         values = view["values"]
         open_items = bool(view["conflicts"] or view["reviews"])
         retracted = bool(view["retracted"])
-        ledger_row = None
+        ledger_row = requests = None
         if state.record_type in LEDGER_OF_TYPE:
             author = (values.get("worker_id") or values.get("opened_by")
                       or values.get("team_id") or "")
             ledger_row = (view["id"], str(author), *_columns(state.record_type, values))
-        return cls(state, orjson.dumps(state.data), open_items, retracted, ledger_row)
+            if state.record_type == "visit" and values.get("requests"):
+                requests = tuple(request_rows(view["id"], str(author), values, retracted))
+        return cls(state, orjson.dumps(state.data), open_items, retracted, ledger_row,
+                   requests)
 
     @classmethod
     def new(cls, create: Operation) -> ProjectedRecord:
@@ -182,7 +201,7 @@ class ProjectedRecord:
 
 def rebuild() -> int:
     """Drop every projection and replay the accepted ledger entries. Returns records built."""
-    for table in (RecordProjection, *LEDGER_OF_TYPE.values()):
+    for table in (RecordProjection, *LEDGER_OF_TYPE.values(), RequestLedger):
         db.session.execute(delete(table))
     projector = Projector(load_existing=False)
     entries = db.session.execute(
@@ -198,6 +217,21 @@ def rebuild() -> int:
     projector.write()
     db.session.commit()
     return built
+
+
+def _delete_requests_of(visit_ids: list[str]) -> None:
+    """Delete these visits' `request_ledger` rows (through the key's first column), in one
+    statement handed to the driver as `server.database.rows_where_in` does."""
+    if not visit_ids:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            'DELETE FROM "request_ledger" WHERE "visit_id" = ANY(%s)', (visit_ids,))
+        return
+    connection.exec_driver_sql(
+        'DELETE FROM "request_ledger" WHERE "visit_id" IN '
+        f'({", ".join("?" * len(visit_ids))})', tuple(visit_ids))
 
 
 def _text(values: dict[str, Any], name: str) -> str | None:

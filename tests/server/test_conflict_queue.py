@@ -86,7 +86,7 @@ class TestTheQueue:
 class TestSettling:
     def test_picking_a_version_settles_it_on_the_tablets_next_pull(self, office_server,
                                                                    tablets, conflict):
-        wangfang, liming = tablets
+        wangfang, _ = tablets
         browser = office(office_server)
         page = browser.get("/office/conflicts").text
         liming_version = next(v for v in versions_of(page)

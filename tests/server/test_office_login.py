@@ -209,7 +209,10 @@ class TestScope:
             assert tablet.push().accepted == 1
 
     def grids_shown(self, page: str) -> set[str]:
-        return set(re.findall(r'data-grid="([^"]+)"', page))
+        """The grids whose visits synced today the 工作台 counts (it lists every grid of
+        the area, zero included)."""
+        return set(re.findall(r'data-grid="([^"]+)" data-yesterday="\d+" data-today="[1-9]',
+                              page))
 
     def test_community_staff_see_only_their_community(self, browser, two_communities):
         assert self.grids_shown(browser.sign_in("w-liuyang").text) == {"g-yzs-03"}
