@@ -59,7 +59,7 @@ from minqing_server import flask_command, prepare, running_server
 
 from server import create_app
 from server.extensions import db
-from server.local import PG_ADMIN, local_server_env
+from server.local import PG_ADMIN, LiveServer, local_server_env
 from server.services.office_login import set_password
 
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -211,6 +211,12 @@ class Timing:
     page: Page
     reader: str
     ms: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
+    """CPU time the server's workers spent on each read (user and system)."""
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu_ms)
 
     @property
     def median(self) -> float:
@@ -239,11 +245,13 @@ def pages(month: date) -> list[Page]:
     ]
 
 
-def time_pages(url: str, month: date, repeats: int) -> list[Timing]:
+def time_pages(server: LiveServer, month: date, repeats: int) -> list[Timing]:
+    """Each page as each reader: its wall-clock time over HTTP, and the CPU time the
+    server spent on it (which a busy machine does not inflate)."""
     timings = []
     print(f"  load average before: {_load()}", flush=True)
     for worker_id, reader in READERS:
-        session = OfficeSession(url)
+        session = OfficeSession(server.url)
         session.sign_in(worker_id)
         for page in pages(month):
             _ms, answer = session.get(page.path)  # warm: this page's first read
@@ -252,15 +260,29 @@ def time_pages(url: str, month: date, repeats: int) -> list[Timing]:
                                   f"{page.must_show!r} not shown")
             timing = Timing(page, reader)
             for _ in range(repeats):
+                cpu_before = server_cpu_ms(server)
                 ms, answer = session.get(page.path)
                 if answer.status_code != 200:
                     raise BenchFailed(f"{page.path} as {worker_id}: {answer.status_code}")
                 timing.ms.append(ms)
+                timing.cpu_ms.append(server_cpu_ms(server) - cpu_before)
             timings.append(timing)
             print(f"  {reader:<22} {page.name:<30} median {timing.median:6.0f} ms, "
-                  f"p95 {timing.p95:6.0f} ms", flush=True)
+                  f"p95 {timing.p95:6.0f} ms, server CPU {timing.cpu_median:5.0f} ms",
+                  flush=True)
     print(f"  load average after: {_load()}", flush=True)
     return timings
+
+
+def server_cpu_ms(server: LiveServer) -> float:
+    """CPU time (user and system) used so far by gunicorn's workers, from /proc."""
+    master = server.process.pid
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    ticks = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def _load() -> str:
@@ -280,7 +302,7 @@ def open_app(env: dict[str, str]) -> Flask:
 
 
 @contextmanager
-def served(filled: Filled) -> Iterator[str]:
+def served(filled: Filled) -> Iterator[LiveServer]:
     """The kept database migrated to this tree's schema, passwords set, gunicorn on it."""
     env = local_server_env(filled.url, filled.folder)
     started = time.perf_counter()
@@ -294,7 +316,7 @@ def served(filled: Filled) -> Iterator[str]:
             set_password(worker_id, PASSWORD)
         db.engine.dispose()
     with running_server(env, filled.folder) as server:
-        yield server.url
+        yield server
 
 
 def last_month(filled_on: str) -> date:
@@ -313,10 +335,10 @@ def report(filled: Filled, timings: list[Timing], postgres: bool) -> str:
              else f"(kept fill; it took {info['fill_s']} s)"))
     print("entries by record type and kind: " + ", ".join(
         f"{kind} {count:,}" for kind, count in info["by_kind"].items()))
-    print(f"{'page':<32} {'reader':<24} {'median':>8} {'p95':>8}")
+    print(f"{'page':<32} {'reader':<24} {'median':>8} {'p95':>8} {'server CPU':>10}")
     for timing in timings:
         print(f"{timing.page.name:<32} {timing.reader:<24} {timing.median:6.0f}ms "
-              f"{timing.p95:6.0f}ms")
+              f"{timing.p95:6.0f}ms {timing.cpu_median:8.0f}ms")
     figures = {}
     for key in ("dashboard", "ledger", "assessment"):
         figures[key] = max(t.median for t in timings if t.page.key == key)
@@ -346,8 +368,8 @@ def main() -> int:
         month = last_month(filled.info["filled_on"])
         print(f"timing as each reader, {args.repeats} reads of each page after a warm one",
               flush=True)
-        with served(filled) as url:
-            timings = time_pages(url, month, args.repeats)
+        with served(filled) as server:
+            timings = time_pages(server, month, args.repeats)
     except BenchFailed as exc:
         print(f"bench run failed: {exc}", file=sys.stderr)
         return 1
