@@ -156,7 +156,6 @@ class LedgerFiller:
         return time.perf_counter() - started
 
 
-
 def insert_entries(rows: list[dict[str, Any]]) -> None:
     """COPY on PostgreSQL (what a bulk load uses there), executemany on SQLite."""
     if not is_postgres():

@@ -23,6 +23,10 @@ import threading
 IDLE_WAIT_S = 60.0
 """How long the thread sleeps when nobody writes before it looks again anyway."""
 
+RETRY_WAIT_S = 0.5
+"""How soon the thread tries again when a checkpoint could not copy the whole log (a reader
+still used part of it, or the database was busy): no commit may come to wake it."""
+
 
 class WalCheckpointer:
     """Copies one SQLite database's log into its file, in a thread of this process."""
@@ -52,15 +56,22 @@ class WalCheckpointer:
     def _run(self) -> None:
         connection = sqlite3.connect(self.database, isolation_level=None,
                                      check_same_thread=False)
+        wait = IDLE_WAIT_S
         try:
             while True:
-                self._wake.wait(IDLE_WAIT_S)
+                self._wake.wait(wait)
                 self._wake.clear()
-                try:
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    self.runs += 1
-                except sqlite3.Error:  # a busy or closing database: the next poke retries
-                    logging.getLogger("minqing.db").warning("WAL checkpoint failed",
-                                                            exc_info=True)
+                wait = RETRY_WAIT_S if not self._checkpoint(connection) else IDLE_WAIT_S
         finally:
             connection.close()
+
+    def _checkpoint(self, connection: sqlite3.Connection) -> bool:
+        """One PASSIVE checkpoint; True when it copied the whole log."""
+        try:
+            busy, log_frames, copied = connection.execute(
+                "PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.Error:  # a busy or closing database: tried again shortly
+            logging.getLogger("minqing.db").warning("WAL checkpoint failed", exc_info=True)
+            return False
+        self.runs += 1
+        return not busy and copied >= log_frames

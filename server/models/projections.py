@@ -52,9 +52,16 @@ class VisitLedger(_Row, db.Model):
     """民情台账."""
 
     __tablename__ = "visit_ledger"
+    __table_args__ = (
+        # By time, with who and where: a month's visits are counted per worker (月度考核)
+        # from this index alone; the ledger's date filter and order use it too.
+        Index("ix_visit_ledger_visited_at_author_household", "visited_at", "author_id",
+              "household_id"),
+        _Row.__table_args__,
+    )
     household_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
     visit_kind: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    visited_at: Mapped[str | None] = mapped_column(String(40), index=True, nullable=True)
+    visited_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
     request_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -103,6 +110,7 @@ class RequestLedger(db.Model):
         Index("ix_request_ledger_author_raised", "author_id", "raised_at"),
         Index("ix_request_ledger_list_due", "problem_list", "due_date"),
         Index("ix_request_ledger_step_due", "step", "due_date", "problem_list"),
+        Index("ix_request_ledger_rated", "rated_at", "author_id", "rating"),
         {"sqlite_with_rowid": False},
     )
     visit_id: Mapped[str] = mapped_column(String(64), primary_key=True)

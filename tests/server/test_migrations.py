@@ -61,7 +61,8 @@ class TestSlimTypeLedgers:
         upgrade()
         indexed = {tuple(index["column_names"])
                    for index in inspect(db.engine).get_indexes("visit_ledger")}
-        assert indexed == {("author_id",), ("household_id",), ("visited_at",)}
+        assert indexed == {("author_id",), ("household_id",),
+                           ("visited_at", "author_id", "household_id")}
 
     def test_downgrading_takes_the_place_back_from_the_record(self, wide_visit):
         upgrade()

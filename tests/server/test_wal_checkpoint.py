@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 
 import pytest
@@ -55,6 +56,22 @@ class TestWalCheckpointer:
         write_pages(app, 200)
         # Far below the threshold of SQLite's own checkpoint: only the thread copies it.
         assert AUTOCHECKPOINT_PAGES > 200
+        assert wait_for(lambda: database.stat().st_size > size_before + 200 * 4096)
+
+    def test_what_a_reader_kept_from_it_is_copied_once_the_reader_is_gone(self, sqlite_app):
+        app, database = sqlite_app
+        checkpointer: WalCheckpointer = app.extensions["minqing_wal_checkpointer"]
+        write_pages(app, 1)
+        assert wait_for(lambda: checkpointer.runs > 0)
+        reader = sqlite3.connect(database, isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM notes").fetchall()  # holds its snapshot
+        size_before, runs_before = database.stat().st_size, checkpointer.runs
+        write_pages(app, 200)
+        assert wait_for(lambda: checkpointer.runs > runs_before)
+        assert database.stat().st_size < size_before + 200 * 4096  # the reader held it back
+        reader.execute("COMMIT")  # no commit of the app's follows to wake the thread
+        reader.close()
         assert wait_for(lambda: database.stat().st_size > size_before + 200 * 4096)
 
     def test_each_process_starts_its_own_thread(self, sqlite_app):
