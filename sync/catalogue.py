@@ -10,6 +10,11 @@ Code and stored data use English codes; everything a grid worker or office reads
   record types (``grid_id``, ``lat``...).
 - ``error.<code>``: a validation message; ``{field}`` is the field's label.
 - ``type.<name>``, ``path.<name>``, ``list.<name>``: pieces that messages are built from.
+- ``app.<screen or service>.<name>``: the field app's labels and messages
+  (``app.today.screening_due``, ``app.font.not_found``). They live here, not in a catalogue
+  of the app's own, so the tablet, the office and the sync core share one wording file and
+  one `text`; the app imports `text` and `label` from this module only, so an English
+  catalogue added here reaches its screens too.
 """
 
 from __future__ import annotations
@@ -413,6 +418,33 @@ ZH: dict[str, str] = {
     "client.unknown_error": "同步失败（{code}），请稍后重试或联系管理员",
     "client.chain_behind": "服务器上本设备的记录比平板上的多，平板可能是从旧备份恢复的。"
     "为免记录冲突已停止同步，请联系社区管理员重新注册本设备",
+    # --- the field app on the tablet (field_app) ------------------------------------------
+    "app.font.not_found": "找不到能显示中文的字体。请安装思源黑体（Noto Sans CJK）或微软雅黑，"
+    "或用MINQING_FONT指定一个同时含有汉字和英文字母的字体文件",
+    "app.font.missing": "找不到指定的字体文件：{path}",
+    "app.font.unreadable": "指定的字体文件无法读取或不是字体文件：{path}",
+    "app.font.lacks_glyphs": "指定的字体缺少汉字或英文字母、数字，无法使用：{path}",
+    "app.today.title": "今日",
+    "app.today.due_visits": "今日应走访（{count}户）",
+    "app.today.no_due_visits": "今天没有到期的走访",
+    "app.today.key_household": "重点户",
+    "app.today.never_visited": "尚未走访",
+    "app.today.requests_due": "{count}项诉求已到期，需上门反馈结果",
+    "app.today.no_roster": "本机还没有住户名册，请先同步",
+    "app.today.last_visited": "上次走访：{date}（{days}天前）",
+    "app.today.screening_done": "本周（{week}）一周一排查已完成",
+    "app.today.screening_due": "本周（{week}）一周一排查尚未完成",
+    "app.today.open_cases": "在办矛盾纠纷（{count}件）",
+    "app.today.no_open_cases": "没有在办的矛盾纠纷",
+    "app.today.case_due": "办结期限：{date}（还剩{days}天）",
+    "app.today.case_due_today": "办结期限：今天",
+    "app.today.case_overdue": "已超期{days}天（期限{date}）",
+    "app.today.case_no_due": "未定办结期限",
+    "app.today.case_needs_decision": "有多人同时修改的内容待确认",
+    "app.today.unsynced": "{count}条记录尚未同步",
+    "app.today.all_synced": "记录已全部同步",
+    "app.today.last_sync": "上次同步：{time}",
+    "app.today.never_synced": "本机尚未同步过",
     # --- the office's review pages (server.office) -----------------------------------------
     "office.app_name": "民情台账 · 综治中心",
     "office.sign_in": "登录",

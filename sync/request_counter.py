@@ -8,11 +8,10 @@ harmless, a value used twice is refused as a replay).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Protocol
+
+from sync.durable_file import replace_durably
 
 
 class CounterStore(Protocol):
@@ -54,27 +53,4 @@ class FileCounter:
     def save(self, value: int) -> None:
         if value <= self.load():
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="ascii") as file:
-                file.write(f"{value}\n")
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
-        _sync_directory(self.path.parent)
-
-
-def _sync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); where directories cannot be opened, skip."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    with contextlib.suppress(OSError):
-        os.fsync(fd)
-    os.close(fd)
+        replace_durably(self.path, f"{value}\n".encode("ascii"))

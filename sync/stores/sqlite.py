@@ -4,6 +4,11 @@ Each `commit` is one transaction, so an apply is durable before it returns and a
 dies mid-apply loses nothing it had already saved. WAL mode lets the sync thread read while
 a screen saves. Operations are stored as their canonical bytes, so what was hashed and signed
 is exactly what is kept.
+
+Every BLOB that carries people's data (operation bodies, record states, pending and
+quarantined operations) passes through a `BlobCodec` on its way in and out. The default keeps
+bytes as they are; the field app's `SealedStore` encrypts them. Ids, sequence numbers and
+record types stay in the clear so the indexes work.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -58,6 +63,25 @@ CREATE TABLE IF NOT EXISTS quarantine (
 _CHUNK = 500
 
 
+class BlobCodec(Protocol):
+    """Turns a stored value into the bytes written to disk and back. `table` and `key` (the
+    row's id) name where the value lives, so a codec can bind a value to its row."""
+
+    def encode(self, table: str, key: str, value: bytes) -> bytes: ...
+
+    def decode(self, table: str, key: str, stored: bytes) -> bytes: ...
+
+
+class PlainCodec:
+    """Stores values as they are: the server's merge benchmark and the sync tests."""
+
+    def encode(self, table: str, key: str, value: bytes) -> bytes:
+        return value
+
+    def decode(self, table: str, key: str, stored: bytes) -> bytes:
+        return stored
+
+
 def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, _CHUNK)):
@@ -65,7 +89,8 @@ def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
 
 
 class SQLiteStore:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, codec: BlobCodec | None = None) -> None:
+        self._codec: BlobCodec = codec if codec is not None else PlainCodec()
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -73,6 +98,15 @@ class SQLiteStore:
 
     def close(self) -> None:
         self._db.close()
+
+    def _seal(self, table: str, key: str, value: bytes) -> bytes:
+        return self._codec.encode(table, key, value)
+
+    def _op(self, table: str, key: str, stored: bytes) -> Operation:
+        return Operation.from_body(self._codec.decode(table, key, stored))
+
+    def _state(self, key: str, stored: bytes) -> dict[str, Any]:
+        return orjson.loads(self._codec.decode("records", key, stored))
 
     def device_head(self, device_id: str) -> tuple[int, str]:
         row = self._db.execute(
@@ -102,19 +136,20 @@ class SQLiteStore:
         for chunk in _chunks(set(record_ids)):
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(f"SELECT id, state FROM records WHERE id IN ({marks})", chunk)
-            states.update((rid, orjson.loads(state)) for rid, state in rows)
+            states.update((rid, self._state(rid, state)) for rid, state in rows)
         return states
 
     def pending(self) -> list[Operation]:
-        rows = self._db.execute("SELECT body FROM pending")
-        return [Operation.from_body(body) for (body,) in rows]
+        rows = self._db.execute("SELECT id, body FROM pending")
+        return [self._op("pending", op_id, body) for op_id, body in rows]
 
     def relayed_pending(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT id FROM pending WHERE relayed = 1")}
 
     def quarantined(self) -> list[tuple[Operation, str]]:
-        rows = self._db.execute("SELECT body, code FROM quarantine ORDER BY rowid")
-        return [(Operation.from_body(body), code) for body, code in rows]
+        rows = self._db.execute("SELECT id, code, body FROM quarantine ORDER BY rowid")
+        return [(self._op("quarantine", f"{op_id}/{code}", body), code)
+                for op_id, code, body in rows]
 
     def commit(self, commit: Commit) -> None:
         db = self._db
@@ -122,13 +157,14 @@ class SQLiteStore:
         try:
             db.executemany(
                 "INSERT INTO ops (id, device, seq, record, body) VALUES (?, ?, ?, ?, ?)",
-                [(op.id, op.device_id, op.seq, op.record_id, op.body) for op in commit.applied],
+                [(op.id, op.device_id, op.seq, op.record_id, self._seal("ops", op.id, op.body))
+                 for op in commit.applied],
             )
             db.executemany(
                 "INSERT OR REPLACE INTO records (id, type, attention, state) VALUES (?, ?, ?, ?)",
                 [
                     (rid, state["type"], int(commit.attention.get(rid, False)),
-                     orjson.dumps(state))
+                     self._seal("records", rid, orjson.dumps(state)))
                     for rid, state in commit.states.items()
                 ],
             )
@@ -141,11 +177,13 @@ class SQLiteStore:
             )
             db.executemany(
                 "INSERT OR IGNORE INTO pending (id, body, relayed) VALUES (?, ?, ?)",
-                [(op.id, op.body, int(op.id in commit.relayed)) for op in commit.pending_added],
+                [(op.id, self._seal("pending", op.id, op.body), int(op.id in commit.relayed))
+                 for op in commit.pending_added],
             )
             db.executemany(
                 "INSERT OR IGNORE INTO quarantine (id, code, body) VALUES (?, ?, ?)",
-                [(op.id, code, op.body) for op, code in commit.quarantined],
+                [(op.id, code, self._seal("quarantine", f"{op.id}/{code}", op.body))
+                 for op, code in commit.quarantined],
             )
         except BaseException:
             db.execute("ROLLBACK")
@@ -159,7 +197,8 @@ class SQLiteStore:
         try:
             db.executemany(
                 "INSERT OR REPLACE INTO records (id, type, attention, state) VALUES (?, ?, ?, ?)",
-                [(rid, state["type"], int(attention.get(rid, False)), orjson.dumps(state))
+                [(rid, state["type"], int(attention.get(rid, False)),
+                  self._seal("records", rid, orjson.dumps(state)))
                  for rid, state in states.items()],
             )
             db.executemany("INSERT OR IGNORE INTO known_ops (id) VALUES (?)",
@@ -171,22 +210,24 @@ class SQLiteStore:
 
     def ops_since(self, cursor: int, limit: int) -> tuple[list[Operation], int]:
         rows = self._db.execute(
-            "SELECT pos, body FROM ops WHERE pos > ? ORDER BY pos LIMIT ?", (cursor, limit)
+            "SELECT pos, id, body FROM ops WHERE pos > ? ORDER BY pos LIMIT ?", (cursor, limit)
         ).fetchall()
         if not rows:
             return [], cursor
-        return [Operation.from_body(body) for _, body in rows], rows[-1][0]
+        return [self._op("ops", op_id, body) for _, op_id, body in rows], rows[-1][0]
 
     def chain(self, device_id: str, after_seq: int, limit: int) -> list[Operation]:
         rows = self._db.execute(
-            "SELECT body FROM ops WHERE device = ? AND seq > ? ORDER BY seq LIMIT ?",
+            "SELECT id, body FROM ops WHERE device = ? AND seq > ? ORDER BY seq LIMIT ?",
             (device_id, after_seq, limit),
         )
-        return [Operation.from_body(body) for (body,) in rows]
+        return [self._op("ops", op_id, body) for op_id, body in rows]
 
     def ops_for_record(self, record_id: str) -> list[Operation]:
-        rows = self._db.execute("SELECT body FROM ops WHERE record = ? ORDER BY pos", (record_id,))
-        return [Operation.from_body(body) for (body,) in rows]
+        rows = self._db.execute(
+            "SELECT id, body FROM ops WHERE record = ? ORDER BY pos", (record_id,)
+        )
+        return [self._op("ops", op_id, body) for op_id, body in rows]
 
     def record_ids(self, *, needing_attention: bool = False) -> Iterator[str]:
         sql = "SELECT id FROM records"

@@ -1,0 +1,1 @@
+"""What the field app does, without a window: each service is tested on its own."""
