@@ -27,7 +27,7 @@ def visits():  # type: ignore[no-untyped-def]
     filters = VisitFilters(grid_id=args.get("grid", ""), author_id=args.get("worker", ""),
                            date_from=args.get("from", ""), date_to=args.get("to", ""))
     return render_template(
-        "office/visits.html", page=visit_page(g.area, filters, _page_number()),
+        "office/visits.html", page=visit_page(g.area, filters, page_number()),
         filters=filters,
         grids=grids_in(g.area),
         workers=[(worker.id, worker.name) for worker in workers_in(g.area)])
@@ -42,7 +42,7 @@ def disputes():  # type: ignore[no-untyped-def]
                              risk_colour=args.get("risk", ""), date_from=args.get("from", ""),
                              date_to=args.get("to", ""))
     return render_template(
-        "office/disputes.html", page=dispute_page(g.area, filters, _page_number()),
+        "office/disputes.html", page=dispute_page(g.area, filters, page_number()),
         filters=filters, grids=grids_in(g.area), categories=_choices(DisputeCategory),
         statuses=_choices(DisputeStatus), colours=_choices(RiskColour))
 
@@ -61,7 +61,7 @@ def _choices(vocabulary: type[StrEnum]) -> list[tuple[str, str]]:
     return [(code.value, label(code)) for code in vocabulary]
 
 
-def _page_number() -> int:
+def page_number() -> int:
     try:
         return int(request.args.get("page", "1"))
     except ValueError:

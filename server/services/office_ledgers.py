@@ -104,7 +104,7 @@ def _visit_conditions(area: OfficeArea, filters: VisitFilters) -> list[Any]:
         conditions.append(RecordProjection.grid_id == filters.grid_id)
     if filters.author_id:
         conditions.append(VisitLedger.author_id == filters.author_id)
-    return conditions + _within_dates(VisitLedger.visited_at, filters.date_from,
+    return conditions + within_dates(VisitLedger.visited_at, filters.date_from,
                                       filters.date_to)
 
 
@@ -162,7 +162,7 @@ def _dispute_conditions(area: OfficeArea, filters: DisputeFilters) -> list[Any]:
                            (DisputeLedger.risk_colour, filters.risk_colour)):
         if wanted:
             conditions.append(column == wanted)
-    return conditions + _within_dates(DisputeLedger.opened_at, filters.date_from,
+    return conditions + within_dates(DisputeLedger.opened_at, filters.date_from,
                                       filters.date_to)
 
 
@@ -174,12 +174,12 @@ def visit_rows(area: OfficeArea, filters: VisitFilters
                           ledger_first=filters.on_ledger).add_columns(
         RecordProjection.state, Household).outerjoin(
         Household, Household.id == VisitLedger.household_id)
-    for visit, open_conflicts, grid_name, author_name, state, household in _streamed(
+    for visit, open_conflicts, grid_name, author_name, state, household in streamed(
             query.order_by(VisitLedger.visited_at.desc(), VisitLedger.id)):
         yield (VisitRow(visit.id, visit.visited_at, grid_name, visit.household_id,
                         author_name or visit.author_id, visit.visit_kind,
                         visit.request_count, bool(open_conflicts)),
-               _values(state), household)
+               record_values(state), household)
 
 
 def dispute_rows(area: OfficeArea, filters: DisputeFilters
@@ -188,27 +188,27 @@ def dispute_rows(area: OfficeArea, filters: DisputeFilters
     with the record's merged values, unmasked."""
     query = _ledger_query(DisputeLedger, _dispute_conditions(area, filters),
                           ledger_first=True).add_columns(RecordProjection.state)
-    for case, open_conflicts, grid_name, author_name, state in _streamed(
+    for case, open_conflicts, grid_name, author_name, state in streamed(
             query.order_by(DisputeLedger.opened_at.desc(), DisputeLedger.id)):
         yield (DisputeRow(case.id, case.opened_at, grid_name, case.category, case.status,
                           case.risk_colour, case.escalation_level, case.due_date,
                           author_name or case.author_id, bool(open_conflicts)),
-               _values(state))
+               record_values(state))
 
 
 EXPORT_BATCH = 500
 """Rows fetched at a time by the unpaginated iterators: memory stays bounded."""
 
 
-def _streamed(query: Any) -> Iterator[Any]:
+def streamed(query: Any) -> Iterator[Any]:
     yield from db.session.execute(query.execution_options(yield_per=EXPORT_BATCH))
 
 
-def _values(state: bytes) -> dict[str, Any]:
+def record_values(state: bytes) -> dict[str, Any]:
     return RecordState(orjson.loads(state)).view()["values"]
 
 
-def _within_dates(column: Any, date_from: str, date_to: str) -> list[Any]:
+def within_dates(column: Any, date_from: str, date_to: str) -> list[Any]:
     """Conditions for an ISO timestamp column between two ISO dates, both days whole."""
     conditions = []
     if date_from:

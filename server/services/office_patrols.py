@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.models import Community, Grid, PatrolLedger, PatrolTeam, RecordProjection
-from server.services.office_ledgers import PAGE_SIZE, Page, _streamed, _values, _within_dates
+from server.services.office_ledgers import PAGE_SIZE, Page, record_values, streamed, within_dates
 from server.services.office_scope import OfficeArea
 
 
@@ -64,9 +64,9 @@ def patrol_rows(area: OfficeArea, filters: PatrolFilters
                 ) -> Iterator[tuple[PatrolRow, dict[str, Any]]]:
     """Every patrol the page's filters keep, newest first, unpaginated (for exports), with
     the record's merged values."""
-    for *row, state in _streamed(_query(_conditions(area, filters))
+    for *row, state in streamed(_query(_conditions(area, filters))
                                  .add_columns(RecordProjection.state)):
-        yield _row(*row), _values(state)
+        yield _row(*row), record_values(state)
 
 
 def _conditions(area: OfficeArea, filters: PatrolFilters) -> list[Any]:
@@ -77,7 +77,7 @@ def _conditions(area: OfficeArea, filters: PatrolFilters) -> list[Any]:
                            (PatrolLedger.team_id, filters.team_id)):
         if wanted:
             conditions.append(column == wanted)
-    return conditions + _within_dates(PatrolLedger.started_at, filters.date_from,
+    return conditions + within_dates(PatrolLedger.started_at, filters.date_from,
                                       filters.date_to)
 
 

@@ -21,8 +21,8 @@ from server.services.office_ledgers import (
     EXPORT_BATCH,
     PAGE_SIZE,
     Page,
-    _streamed,
-    _within_dates,
+    streamed,
+    within_dates,
 )
 from server.services.office_scope import OfficeArea
 from server.services.request_ledger import current_step, marked_steps, request_states
@@ -94,7 +94,7 @@ def request_rows(area: OfficeArea, filters: RequestFilters, today: date | None =
     """Every request the page's filters keep, newest first, unpaginated (for exports)."""
     today = today or china_today()
     batch: list[Any] = []
-    for row in _streamed(_query(_conditions(area, filters, today))):
+    for row in streamed(_query(_conditions(area, filters, today))):
         batch.append(row)
         if len(batch) == EXPORT_BATCH:
             yield from _rows(batch, today)
@@ -111,7 +111,7 @@ def _conditions(area: OfficeArea, filters: RequestFilters, today: date) -> list[
                            (RequestLedger.problem_list, filters.problem_list)):
         if wanted:
             conditions.append(column == wanted)
-    conditions += _within_dates(RequestLedger.raised_at, filters.date_from, filters.date_to)
+    conditions += within_dates(RequestLedger.raised_at, filters.date_from, filters.date_to)
     if filters.late_only:
         conditions.append(_late(today))
     return conditions

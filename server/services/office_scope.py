@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Community, Grid, RecordProjection, Street, Worker
+from server.models import Community, Grid, Street, Worker
 
 _LEVEL_OF_ROLE = {
     "mediator": "community",
@@ -59,17 +59,6 @@ class OfficeArea:
         model = Street if self.level == "street" else Community
         found = db.session.get(model, self.id)
         return found.name if found else self.id
-
-
-def records_by_grid(area: OfficeArea) -> list[tuple[str, str, int]]:
-    """(grid id, grid name, synced records) for each grid in the area that has records."""
-    rows = db.session.execute(
-        select(Grid.id, Grid.name, func.count(RecordProjection.id))
-        .join(RecordProjection, RecordProjection.grid_id == Grid.id)
-        .where(area.filter(RecordProjection))
-        .group_by(Grid.id, Grid.name).order_by(Grid.id)
-    ).all()
-    return [(grid_id, name, count) for grid_id, name, count in rows]
 
 
 def grids_in(area: OfficeArea) -> list[tuple[str, str]]:
