@@ -33,9 +33,11 @@ bench: $(STAMP)
 bench-office: $(STAMP)
 	$(BIN)/python bench/office.py $(ARGS)
 
-# Every office page in Debian's Chromium (and, later, every tablet screen), into docs/screenshots.
+# Every office page in Debian's Chromium, and the tablet's screens under Xvfb, into
+# docs/screenshots.
 screenshots: $(STAMP)
 	MINQING_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -n 0 -k sqlite tests/server/test_office_browser.py
+	MINQING_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -n 0 tests/field_app/ui
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -64,6 +64,8 @@ class Tablet:
     client: SyncClient
     turn: threading.RLock = field(default_factory=threading.RLock)
     sync: BackgroundSync | None = None
+    data_key: bytes = field(default=b"", repr=False)
+    """What the PIN unlocked: seals drafts and photos (`draft_store`, `attachments`)."""
 
     @classmethod
     def open(cls, files: TabletFiles, unlocked: Unlocked, *,
@@ -75,7 +77,7 @@ class Tablet:
                               Author(profile.worker_id, profile.role))
         client = SyncClient(profile.server_url, profile.device_id, unlocked.device_key,
                             FileCounter(files.counter), settings=settings)
-        tablet = cls(files, profile_file, store, writer, client)
+        tablet = cls(files, profile_file, store, writer, client, data_key=unlocked.data_key)
         tablet.sync = BackgroundSync(SyncRun(client, writer, profile_file, turn=tablet.turn))
         return tablet
 

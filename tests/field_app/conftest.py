@@ -18,6 +18,7 @@ from field_app.services.vault import ScryptParams
 from server.local import LiveServer
 from server.services.enrolment import issue_code
 from sync.client import ClientSettings
+from tests.field_app.recording_setup import data_key, drafts, recorder, store  # noqa: F401
 from tests.server.conftest import app, live_server, server_env  # noqa: F401  (fixtures)
 from tests.server.fleet import import_demo_roster
 
