@@ -62,12 +62,12 @@ from server.services.projections import (
     ProjectedRecord,
 )
 from server.services.request_ledger import REQUEST_COLUMNS
-from server.services.scope import Place
 from sync.deadlines import CHINA
 from sync.merkle import CompactRange
 from sync.operation import Author, Operation, OpKind
 from sync.record_state import RecordState
 from sync.schemas import SCHEMA_VERSION, validate_changes, validate_child, validate_record
+from sync.scope import Place
 
 DAYS = 365
 CHUNK = 20_000

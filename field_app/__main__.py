@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from field_app.kivy_config import configure_kivy
+from field_app.services.font_face import default_cache_folder
 from field_app.services.fonts import FontError, find_cjk_font
 
 DATA_DIR_ENV = "MINQING_DATA_DIR"
@@ -42,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_kivy()
     from field_app.app import MinqingApp, use_font  # Kivy's window is made on this import
 
-    use_font(font)
+    folder = arguments.data_dir
+    use_font(font, folder / "fonts" if folder is not None else default_cache_folder())
     MinqingApp(arguments.data_dir).run()
     return 0
 

@@ -18,16 +18,21 @@ from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from field_app.screens.background import on_main_thread
+from field_app.screens.background import in_background, on_main_thread
+from field_app.screens.case import CaseScreen
 from field_app.screens.enrol import EnrolScreen
 from field_app.screens.home import HomeScreen
+from field_app.screens.lists import ListsScreen
+from field_app.screens.patrol import PatrolScreen
 from field_app.screens.placeholder import PlaceholderScreen
+from field_app.screens.record import RecordScreen
 from field_app.screens.screening import ScreeningScreen
 from field_app.screens.set_pin import SetPinScreen
 from field_app.screens.sync_screen import SyncScreen
 from field_app.screens.unlock import UnlockScreen
 from field_app.screens.visit import VisitScreen
 from field_app.services.background_sync import AUTOMATIC_INTERVAL_S
+from field_app.services.font_face import single_face_file
 from field_app.services.fonts import FontChoice
 from field_app.services.pin_guard import IdleLock
 from field_app.services.sync_run import SyncOutcome
@@ -38,7 +43,8 @@ from sync.client import ClientSettings
 
 KV_FOLDER = Path(__file__).parent / "kv"
 KV_FILES = ("common.kv", "enrol.kv", "set_pin.kv", "unlock.kv", "home.kv", "sync.kv",
-            "placeholder.kv", "visit.kv", "screening.kv")
+            "placeholder.kv", "visit.kv", "screening.kv", "patrol.kv", "case.kv",
+            "lists.kv", "record.kv")
 IDLE_CHECK_S = 1.0
 
 FORMS = {"visit": "app.home.visit", "screening": "app.home.screening",
@@ -46,12 +52,11 @@ FORMS = {"visit": "app.home.visit", "screening": "app.home.screening",
 """The record forms 今日 leads to, by their screen name; placeholders until they exist."""
 
 
-def use_font(choice: FontChoice) -> None:
-    """Make `choice` every widget's font (Kivy's own has no Chinese).
-
-    Kivy's SDL2 text provider opens the first face of a collection; in NotoSansCJK-Regular.ttc
-    that is the Japanese face, which draws every character the app uses."""
-    LabelBase.register(DEFAULT_FONT, str(choice.path))
+def use_font(choice: FontChoice, cache: Path) -> None:
+    """Make `choice` every widget's font (Kivy's own has no Chinese): its Simplified
+    Chinese face, copied out of a collection into `cache` when it is not the first face
+    (`field_app.services.font_face`)."""
+    LabelBase.register(DEFAULT_FONT, str(single_face_file(choice, cache)))
 
 
 def load_layouts() -> None:
@@ -92,6 +97,8 @@ class MinqingApp(App):
                        UnlockScreen(name="unlock"), HomeScreen(name="home"),
                        SyncScreen(name="sync"), VisitScreen(name="visit"),
                        ScreeningScreen(name="screening"),
+                       PatrolScreen(name="patrol"), CaseScreen(name="case"),
+                       ListsScreen(name="lists"), RecordScreen(name="record"),
                        PlaceholderScreen(name="placeholder")):
             screens.add_widget(screen)
         screens.current = "unlock" if self.files.is_enrolled() else "enrol"
@@ -117,6 +124,7 @@ class MinqingApp(App):
         background.on_outcome = on_main_thread(self._synced)
         background.interval_s = self.sync_interval_s
         background.start_automatic()
+        self._keep_lists(tablet)
         self.root.current = "home"
 
     def open_form(self, form: str) -> None:
@@ -154,8 +162,19 @@ class MinqingApp(App):
         if self.tablet is None:
             return
         self.root.get_screen("sync").show_outcome(outcome)
+        self._keep_lists(self.tablet)
         if self.root.current == "home":
             self.root.get_screen("home").refresh()
+
+    def _keep_lists(self, tablet: Tablet) -> None:
+        """The 记录 index brought up to date and sealed, in a thread (after unlock it is
+        built there, so the lists open at once; after a sync it takes in what came)."""
+
+        def shown(_result: object) -> None:
+            if self.root.current == "lists":
+                self.root.get_screen("lists").load()
+
+        in_background(tablet.keep_lists, shown, lambda _error: None)
 
     def _active(self, *_args: object) -> bool:
         self.idle.touch()

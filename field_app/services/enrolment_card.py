@@ -1,8 +1,9 @@
 """The enrolment card the office prints: a QR code holding the server's address and a
 one-time code (`server.services.enrolment.qr_png_bytes`), or the same two typed in.
 
-Read with zxing-cpp (a maintained decoder with wheels for Linux, Windows and Android
-builds) from the PNG file or a camera frame, and checked before anything is sent.
+Read with zxing-cpp (a maintained decoder with wheels for Linux and Windows) from the PNG
+file or a photo of the card, and checked before anything is sent. A build without it (an
+Android build has no recipe for it yet) still enrols with the address and code typed in.
 """
 
 from __future__ import annotations
@@ -12,9 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import zxingcpp
-from PIL import Image, UnidentifiedImageError
-
 from sync.coded_error import CodedError
 
 
@@ -22,7 +20,7 @@ class CardUnreadable(CodedError):
     """A card or typed entry the tablet cannot enrol with."""
 
     CODES = frozenset({"card_image_unreadable", "card_no_code", "card_not_minqing",
-                       "server_url_invalid", "code_missing"})
+                       "server_url_invalid", "code_missing", "card_reader_missing"})
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,11 @@ class EnrolmentCard:
 
 def read_card(image_path: Path | str) -> EnrolmentCard:
     """The card in a picture (the office's PNG, or a photo of the printed card)."""
+    try:
+        import zxingcpp
+        from PIL import Image, UnidentifiedImageError
+    except ImportError as exc:
+        raise CardUnreadable("card_reader_missing", str(exc)) from exc
     try:
         with Image.open(image_path) as image:
             found = zxingcpp.read_barcodes(image.convert("L"))

@@ -3,8 +3,10 @@
 A font that Kivy cannot draw Chinese with shows empty boxes; one without Latin glyphs
 (DroidSansFallback) shows boxes for every id, date and number. Neither fails when it is
 loaded, so the app reads the file's character map (``cmap``) before choosing it. fontTools
-would do this but is not a dependency of the app; the two lookups needed here (cmap
-formats 4 and 12, and the family name in ``name``) are small and fixed by the OpenType
+(a dependency, for `font_face`) can do this too, but it decodes every character map in
+full: 0.5 s for Noto Sans CJK's ten faces at every start, against 0.05 s for this reader,
+which looks up only the characters asked for. The two lookups needed here (cmap formats 4
+and 12, and the family name in ``name``) are small and fixed by the OpenType
 specification. A ``.ttc`` collection holds several faces; each is read.
 """
 

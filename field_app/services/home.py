@@ -19,7 +19,7 @@ def today_on(tablet: Tablet, now: datetime) -> Today:
     last = profile.last_sync_ms
     with tablet.turn:
         return today_for(
-            tablet.replica, profile.grid_id or "", profile.roster, now,
+            tablet.records or tablet.replica, profile.grid_id or "", profile.roster, now,
             unsynced=max(0, tablet.writer.chain.seq - profile.acknowledged_seq),
             last_synced_at=None if last is None else datetime.fromtimestamp(last / 1000, CHINA),
         )

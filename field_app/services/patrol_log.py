@@ -21,6 +21,7 @@ from field_app.services.recording import NotSaved, Recorder, messages_of
 from sync.catalogue import text
 from sync.ids import new_id
 from sync.schemas import RecordInvalid, validate_child, validate_record
+from sync.scope import may_write
 from sync.vocabulary import DisputeSource, PatrolTeamKind, RiskColour
 
 
@@ -38,6 +39,29 @@ class TeamChoice:
 class MemberChoice:
     worker_id: str
     name: str
+
+
+@dataclass(frozen=True)
+class GridChoice:
+    """A grid on the roster a patrol may walk in."""
+
+    grid_id: str
+    name: str
+
+
+def grid_choices(recorder: Recorder) -> list[GridChoice]:
+    """The grids on the roster; a grid worker's own grid only. A patrol member's scope is
+    the community, so the grid walked is chosen when the patrol starts."""
+    grids = [GridChoice(str(g.get("id")), str(g.get("name") or g.get("id")))
+             for g in recorder.roster_list("grids")]
+    own = [g for g in grids if g.grid_id == recorder.grid_id]
+    return own or sorted(grids, key=lambda g: g.grid_id)
+
+
+def may_open_cases(recorder: Recorder) -> bool:
+    """Whether a finding may open a dispute case on this tablet: the server keeps a case
+    aside from a role that does not write cases (patrol members write patrol logs only)."""
+    return may_write(recorder.role, "dispute")
 
 
 def team_choices(recorder: Recorder) -> list[TeamChoice]:
@@ -68,14 +92,15 @@ class PatrolLog:
 
     @classmethod
     def start(cls, recorder: Recorder, team_id: str, members: list[str],
-              team_kind: str | None = None) -> PatrolLog:
-        """Start a patrol now. `team_kind` defaults to the team's kind on the roster;
-        the signed-in worker is added to `members` if missing."""
+              team_kind: str | None = None, grid_id: str | None = None) -> PatrolLog:
+        """Start a patrol now. `team_kind` defaults to the team's kind on the roster,
+        `grid_id` to the worker's grid (a patrol member's scope is a community: they pass
+        one of `grid_choices`); the signed-in worker is added to `members` if missing."""
         if team_kind is None:
             team_kind = next((t.kind for t in team_choices(recorder) if t.team_id == team_id),
                              "")
         crew = list(dict.fromkeys([recorder.worker_id, *members]))
-        data: dict[str, Any] = {"grid_id": recorder.grid_id, "team_kind": team_kind,
+        data: dict[str, Any] = {"grid_id": grid_id or recorder.grid_id, "team_kind": team_kind,
                                 "team_id": team_id, "members": crew,
                                 "started_at": recorder.now(), "checkpoints": [],
                                 "findings": []}
@@ -127,7 +152,8 @@ class PatrolLog:
                 writer.add(self.patrol_id, "findings", finding)
             return None
         case_id = new_id()
-        data = case_record(case, grid_id=self.recorder.grid_id,
+        grid_id = self.view()["values"].get("grid_id") or self.recorder.grid_id
+        data = case_record(case, grid_id=grid_id,
                            opened_by=self.recorder.worker_id, opened_at=finding["at"],
                            source_kind=DisputeSource.patrol.value, source_id=self.patrol_id)
         self._check_case(data)

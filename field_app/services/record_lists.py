@@ -6,7 +6,7 @@ small in-memory index, one lightweight row per record (plain dicts, what a Recyc
 `data` takes) plus a lower-cased search text, sorted newest first per record type.
 
 - The first `refresh` reads every record once. Later ones read only what changed: records
-  touched by operations written or pulled since (`Replica.ops_since` cursor) and records
+  touched by operations written or pulled since and records
   new to the store (an adopted snapshot brings states without operations). Call it when a
   list screen opens and after a save or a sync.
 - `page` filters by type and by every word of the query (household place and name, people
@@ -36,18 +36,19 @@ import orjson
 
 from field_app.services.aead import SealBroken, open_sealed, seal
 from field_app.services.households import HouseholdChoice, household_index
+from field_app.services.record_cache import ReplicaFollower
 from sync.catalogue import text
 from sync.deadlines import CHINA
 from sync.durable_file import replace_durably
 from sync.record_state import RecordState
 from sync.replica import Replica
 from sync.schemas import RECORD_TYPES, value_label
+from sync.stores.sqlite import SQLiteStore
 
 Row = dict[str, Any]
 """``id, type, title, subtitle, when, sort_at, colour, status, conflict, retracted``."""
 
 SUBTITLE_CHARS = 60
-_OPS_PAGE = 2000
 
 _KEPT_CONTEXT = b"minqing/record-lists/v1"
 """Associated data of the kept index: no other sealed file stands in for it."""
@@ -88,10 +89,21 @@ class RecordLists:
         self._teams: dict[str, str] = {}
         self._entries: dict[str, _Entry] = {}
         self._sorted: dict[str, list[_Entry]] = {}
-        self._cursor = 0
+        self._follower = ReplicaFollower(self._store())
         self._built = False
         self._roster_version: Any = None
         self.set_roster(roster)
+
+    @property
+    def roster_version(self) -> Any:
+        """The version of the roster the rows were made with (None before any pull)."""
+        return self._roster_version
+
+    @property
+    def built(self) -> bool:
+        """Whether the index holds every record (built or resumed); else the first
+        `refresh` reads them all."""
+        return self._built
 
     def set_roster(self, roster: Mapping[str, Any] | None) -> None:
         """A new roster (after a pull) names households and teams; rows are remade."""
@@ -113,15 +125,7 @@ class RecordLists:
             return self._catch_up()
 
     def _catch_up(self) -> int:
-        touched: set[str] = set()
-        while True:
-            ops, cursor = self.replica.ops_since(self._cursor, _OPS_PAGE)
-            touched.update(op.record_id for op in ops)
-            self._cursor = cursor
-            if len(ops) < _OPS_PAGE:
-                break
-        touched.update(rid for rid in self.replica.store.record_ids()
-                       if rid not in self._entries)
+        touched = self._follower.changed()
         self._index(touched)
         return len(touched)
 
@@ -129,8 +133,8 @@ class RecordLists:
         """Read every record again (first use, a new roster, an adopted snapshot)."""
         with self.turn:
             self._entries.clear()
-            self._cursor = self._last_cursor()
-            ids = list(self.replica.store.record_ids())
+            self._follower = ReplicaFollower(self._store())
+            ids = self._follower.changed()
             self._index(ids)
             self._built = True
             return len(ids)
@@ -142,7 +146,7 @@ class RecordLists:
         with self.turn:
             if not self._built:
                 return
-            document = {"cursor": self._cursor, "roster": self._roster_version,
+            document = {"cursor": self._follower.cursor, "roster": self._roster_version,
                         "entries": [[e.row, e.haystack] for e in self._entries.values()]}
         replace_durably(path, seal(key, orjson.dumps(document), _KEPT_CONTEXT))
 
@@ -158,7 +162,8 @@ class RecordLists:
         with self.turn:
             self._entries = {row["id"]: _Entry(row, haystack)
                              for row, haystack in document["entries"]}
-            self._cursor = int(document["cursor"])
+            self._follower = ReplicaFollower(self._store(), int(document["cursor"]),
+                                             set(self._entries))
             self._sort()
             self._built = True
         return True
@@ -193,13 +198,11 @@ class RecordLists:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _last_cursor(self) -> int:
-        cursor = self._cursor
-        while True:
-            ops, after = self.replica.ops_since(cursor, _OPS_PAGE)
-            cursor = after
-            if len(ops) < _OPS_PAGE:
-                return cursor
+    def _store(self) -> SQLiteStore:
+        store = self.replica.store
+        if not isinstance(store, SQLiteStore):
+            raise TypeError("RecordLists follows a SQLite replica store")
+        return store
 
     def _index(self, record_ids: Iterable[str]) -> None:
         ids = list(record_ids)

@@ -14,6 +14,8 @@ from pathlib import Path
 from field_app.services.background_sync import BackgroundSync
 from field_app.services.device_profile import DeviceProfile, ProfileFile
 from field_app.services.enrolment_card import EnrolmentCard
+from field_app.services.record_cache import RecordCache
+from field_app.services.record_lists import RecordLists
 from field_app.services.sealed_store import SealedStore
 from field_app.services.sync_run import SyncRun
 from field_app.services.vault import ScryptParams, Unlocked, Vault
@@ -48,6 +50,15 @@ class TabletFiles:
     def counter(self) -> Path:
         return self.folder / "request-counter"
 
+    @property
+    def record_cache(self) -> Path:
+        return self.folder / "records.sealed"
+
+    @property
+    def lists(self) -> Path:
+        """The 记录 lists' index, sealed (`RecordLists.keep`), so the lists open quickly."""
+        return self.folder / "lists.sealed"
+
     def is_enrolled(self) -> bool:
         return self.vault.exists() and self.profile.exists()
 
@@ -66,6 +77,12 @@ class Tablet:
     sync: BackgroundSync | None = None
     data_key: bytes = field(default=b"", repr=False)
     """What the PIN unlocked: seals drafts and photos (`draft_store`, `attachments`)."""
+    records: RecordCache | None = None
+    """The records' views for the screens (今日 reads them all each time it shows)."""
+    closed: bool = False
+    lists: RecordLists | None = None
+    """The 记录 lists' index: resumed from `files.lists` at open, built after unlock,
+    kept again after each sync and at lock (`keep_lists`)."""
 
     @classmethod
     def open(cls, files: TabletFiles, unlocked: Unlocked, *,
@@ -79,6 +96,10 @@ class Tablet:
                             FileCounter(files.counter), settings=settings)
         tablet = cls(files, profile_file, store, writer, client, data_key=unlocked.data_key)
         tablet.sync = BackgroundSync(SyncRun(client, writer, profile_file, turn=tablet.turn))
+        tablet.records = RecordCache(writer.replica, tablet.turn)
+        tablet.records.resume(files.record_cache, unlocked.data_key)
+        tablet.lists = RecordLists(writer.replica, profile.roster, turn=tablet.turn)
+        tablet.lists.resume(files.lists, unlocked.data_key)
         return tablet
 
     @property
@@ -89,11 +110,31 @@ class Tablet:
     def replica(self) -> Replica:
         return self.writer.replica
 
+    def keep_lists(self) -> None:
+        """Bring the lists' index up to date (a new roster remakes its rows) and seal it
+        for the next start. Slow on a big replica: call it off the screen's thread."""
+        if self.lists is None:
+            return
+        roster = self.profile.roster or {}
+        if roster.get("version") != self.lists.roster_version:
+            self.lists.set_roster(roster)
+        self.lists.refresh()
+        self.lists.keep(self.files.lists, self.data_key)
+
     def close(self) -> None:
-        """Lock: stop syncing and let go of the keys' users."""
+        """Lock: stop syncing, keep the records' views for the next start (sealed), and
+        let go of the keys' users. Closing again does nothing."""
+        if self.closed:
+            return
+        self.closed = True
         if self.sync is not None:
             self.sync.stop()
             self.sync.wait()
+        if self.records is not None:
+            self.records.refresh()
+            self.records.keep(self.files.record_cache, self.data_key)
+        if self.lists is not None and self.lists.built:
+            self.keep_lists()
         self.client.close()
         self.store.close()
 

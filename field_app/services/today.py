@@ -22,11 +22,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from field_app.services.due_visits import DueVisit, VisitRule, due_visits
 from sync.deadlines import CASE_DONE_STATUSES, CHINA, case_due_date, is_overdue
-from sync.replica import Replica
 from sync.vocabulary import ScreeningScope
 
 
@@ -85,7 +84,14 @@ def iso_week_of(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def today_for(replica: Replica, grid_id: str, roster: Mapping[str, Any] | None,
+class RecordSource(Protocol):
+    """Where the records' views come from: a `Replica`, or the open tablet's
+    `RecordCache`, which opens each record once rather than at every look."""
+
+    def records(self, record_type: str | None = None) -> Iterable[dict[str, Any]]: ...
+
+
+def today_for(source: RecordSource, grid_id: str, roster: Mapping[str, Any] | None,
               now: datetime, *, unsynced: int = 0, last_synced_at: datetime | None = None,
               rule: VisitRule | None = None) -> Today:
     """The home screen of the worker of `grid_id` at `now`.
@@ -99,9 +105,9 @@ def today_for(replica: Replica, grid_id: str, roster: Mapping[str, Any] | None,
         day=day,
         grid_id=grid_id,
         has_roster=roster is not None,
-        due_visits=due_visits(replica.records("visit"), households, grid_id, day, rule),
-        screening=screening_status(replica.records("screening"), grid_id, day),
-        open_cases=open_cases(replica.records("dispute"), grid_id, day),
+        due_visits=due_visits(source.records("visit"), households, grid_id, day, rule),
+        screening=screening_status(source.records("screening"), grid_id, day),
+        open_cases=open_cases(source.records("dispute"), grid_id, day),
         unsynced=unsynced,
         last_synced_at=last_synced_at,
     )

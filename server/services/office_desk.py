@@ -27,12 +27,12 @@ from server.extensions import db
 from server.models import Device, RecordProjection, Worker
 from server.secret_files import read_or_create
 from server.services.push import PushResult, prepare_push, receive_push
-from server.services.scope import Place, area_of, refusal
 from sync.clock import wall_ms
 from sync.coded_error import CodedError
 from sync.operation import Author, Operation
 from sync.replica import Replica
 from sync.schemas import RecordInvalid
+from sync.scope import Place, area_of, refusal
 from sync.signing import DeviceKey
 from sync.stores.memory import MemoryStore
 from sync.writer import EditRefused, RecordWriter

@@ -28,9 +28,9 @@ from server.models import (
     VisitLedger,
 )
 from server.services.request_ledger import REQUEST_COLUMNS, request_rows
-from server.services.scope import Place
 from sync.operation import Operation
 from sync.record_state import RecordState
+from sync.scope import Place
 
 LEDGER_OF_TYPE = {
     "visit": VisitLedger,

@@ -28,7 +28,7 @@ from server.models import (
     StreetLedger,
     Worker,
 )
-from server.services.scope import Area, area_of
+from sync.scope import Area, area_of
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,13 @@ from server.extensions import db
 from server.models import Community, Device, DevicePush, Grid, LedgerEntry, Worker
 from server.services.ledger import StreetAppender
 from server.services.projections import ProjectedRecord, Projector
-from server.services.scope import Place, area_of, refusal
 from sync import content_coding, workflow
 from sync.catalogue import text
 from sync.chain import Batch, ChainBroken, verify_batch
 from sync.clock import wall_ms
 from sync.operation import Operation, OpKind
 from sync.schemas import RecordInvalid, validate_changes, validate_child, validate_record
+from sync.scope import Place, area_of, refusal
 from sync.signing import PublicKey
 
 WIRE_TYPE = "application/x-ndjson"

@@ -216,6 +216,13 @@ class SQLiteStore:
             return [], cursor
         return [self._op("ops", op_id, body) for _, op_id, body in rows], rows[-1][0]
 
+    def records_touched_since(self, cursor: int) -> tuple[set[str], int]:
+        """Ids of the records operations after log position `cursor` touched, and the
+        last position: what changed, without reading (or opening) any operation."""
+        rows = self._db.execute("SELECT pos, record FROM ops WHERE pos > ?",
+                                (cursor,)).fetchall()
+        return {record for _, record in rows}, max((pos for pos, _ in rows), default=cursor)
+
     def chain(self, device_id: str, after_seq: int, limit: int) -> list[Operation]:
         rows = self._db.execute(
             "SELECT id, body FROM ops WHERE device = ? AND seq > ? ORDER BY seq LIMIT ?",

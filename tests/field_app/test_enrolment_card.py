@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 
 import pytest
 from PIL import Image
@@ -67,3 +68,13 @@ class TestTypingTheCard:
         with pytest.raises(CardUnreadable) as refused:
             EnrolmentCard.typed("http://192.168.1.20:8000", "   ")
         assert refused.value.code == "code_missing"
+
+
+class TestWithoutAQrReader:
+    def test_a_build_without_the_reader_asks_for_the_card_to_be_typed(
+            self, tmp_path, monkeypatch):
+        card = qr_png("K7Q2-9XHF-3MPA", tmp_path / "card.png", "http://10.0.0.2:8000")
+        monkeypatch.setitem(sys.modules, "zxingcpp", None)  # as on an Android build
+        with pytest.raises(CardUnreadable) as refused:
+            read_card(card)
+        assert refused.value.code == "card_reader_missing"

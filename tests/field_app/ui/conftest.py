@@ -27,7 +27,7 @@ def kivy_display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     configure_kivy()  # the first import of Kivy, on this display
     from field_app.app import use_font
 
-    use_font(find_cjk_font())
+    use_font(find_cjk_font(), tmp_path_factory.mktemp("fonts"))
     yield display
     process.terminate()
     process.wait(10)

@@ -230,7 +230,8 @@ class TestSyncing:
             await driver.press("back")
             await driver.on_screen("home")
             assert text("app.today.open_cases", count=1) in driver.label("cases")
-            assert dispute()["description"][:10] in driver.label("cases")
+            assert [dispute()["description"][:10] in button.text
+                    for button in driver.widget("case_buttons").children] == [True]
 
         run_app(minqing_app(folder), scenario)
 

@@ -20,6 +20,14 @@ WRITABLE: dict[str, frozenset[str]] = {
     "district_admin": ALL_TYPES,
 }
 
+
+
+def may_write(role: str, record_type: str) -> bool:
+    """Whether `role` writes records of `record_type` at all (where is `refusal`'s part):
+    the server's rule, and what the field app offers a worker."""
+    return record_type in WRITABLE.get(role, frozenset())
+
+
 AREA_OF_ROLE: dict[str, str] = {
     "grid_worker": "grid",
     "patrol_member": "community",
@@ -62,6 +70,6 @@ def area_of(role: str, street_id: str, community_id: str | None, grid_id: str | 
 
 def refusal(role: str, area: Area, record_type: str, place: Place) -> str | None:
     """None when `role` working in `area` may write a `record_type` at `place`; else a code."""
-    if record_type not in WRITABLE.get(role, frozenset()) or not area.contains(place):
+    if not may_write(role, record_type) or not area.contains(place):
         return "outside_scope"
     return None
