@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.metrics import dp, sp
-from kivy.properties import ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.popup import Popup
 from kivy.uix.screenmanager import Screen
 
-from field_app.screens.background import in_background
+from field_app.screens.background import in_background, on_main_thread
 from field_app.screens.choices import code_of, labels_of
 from field_app.screens.lists_wording import (
     attachments_line,
@@ -31,6 +32,7 @@ from field_app.screens.lists_wording import (
     request_line,
 )
 from field_app.screens.wording import error_text
+from field_app.services.camera import Camera
 from field_app.services.draft_store import DraftStore
 from field_app.services.households import HouseholdChoice
 from field_app.services.location import Locator
@@ -62,6 +64,8 @@ class PhotoPicker(Popup):
 
 
 class VisitScreen(Screen):
+    has_camera = BooleanProperty(False)
+    """拍照 is offered where the platform has a camera app to call (`Camera.available`)."""
     form: VisitForm | None = None
     _keep_situation = None
     _position_check = None
@@ -75,6 +79,7 @@ class VisitScreen(Screen):
         resumed = VisitForm.resume(recorder, drafts)
         self.form = resumed or VisitForm(recorder, drafts)
         self.say(text("app.visit.resumed") if resumed else "")
+        self.has_camera = self.camera().available()
         self.ids.kind.values = labels_of(VisitKind)
         self.ids.kind.text = label(VisitKind(self.form.values["visit_kind"]))
         self.ids.service_class.values = labels_of(ServiceClass)
@@ -189,12 +194,31 @@ class VisitScreen(Screen):
         picker.deliver = self.attach
         picker.open()
 
-    def attach(self, path: str) -> None:
-        """Seal a copy of the photo (a thread: it may be megabytes), then list it."""
+    def take_photo(self) -> None:
+        """The camera app; its picture is sealed like a chosen file, then deleted."""
+        self.camera().take(on_main_thread(self._photo_taken))
+
+    def camera(self) -> Camera:
+        return Camera(App.get_running_app().tablet.files.folder / "camera")
+
+    def _photo_taken(self, path: Path) -> None:
+        self.attach(str(path), then_forget=True)
+
+    def attach(self, path: str, *, then_forget: bool = False) -> None:
+        """Seal a copy of the photo (a thread: it may be megabytes), then list it; a
+        camera's plain file is deleted once sealed."""
         form = self.form
         self.ids.save.disabled = True
         self.say(text("app.visit.attaching"))
-        in_background(lambda: form.attach(path), self._attached, self._not_attached)
+
+        def seal() -> dict[str, Any]:
+            try:
+                return form.attach(path)
+            finally:
+                if then_forget:
+                    Camera.forget(Path(path))
+
+        in_background(seal, self._attached, self._not_attached)
 
     def _attached(self, _entry: dict[str, Any]) -> None:
         self.ids.save.disabled = False

@@ -137,3 +137,15 @@ class TestVisitScreen:
             await driver.screenshot("visit_resumed")
 
         run_app(minqing_app(folder), second_start)
+
+    def test_a_desktop_without_a_camera_app_offers_only_a_file(
+            self, app, field_server, minqing_app, tmp_path):
+        folder = enrolled_tablet(app, field_server, tmp_path / "tablet", synced=True)
+
+        async def scenario(driver: Driver) -> None:
+            await open_visit(driver)
+            assert driver.widget("take_photo").disabled
+            assert driver.widget("take_photo").opacity == 0
+            assert not driver.widget("choose_photo").disabled
+
+        run_app(minqing_app(folder), scenario)
