@@ -3,8 +3,6 @@ when the network or the office stops it."""
 
 from __future__ import annotations
 
-import time
-
 from field_app.services.device_profile import ProfileFile
 from field_app.services.sync_run import SyncRun, SyncStep
 from field_app.services.tablet import Tablet, TabletFiles
@@ -12,6 +10,7 @@ from field_app.services.vault import Vault
 from server.services.enrolment import revoke
 from tests.field_app.conftest import PIN, QUICK_RETRIES, set_up_tablet
 from tests.server.fleet import dispute, enrol_tablet, visit
+from tests.waiting import wait_for
 
 
 def record_visit(tablet: Tablet, number: int = 1) -> str:
@@ -127,16 +126,7 @@ class TestWhenSyncCannotFinish:
         assert background is not None
         background.interval_s = 0.05
         background.start_automatic()
-        assert wait_for(lambda: not background.automatic)
+        assert wait_for(lambda: not background.automatic, timeout=30.0)
         outcome = background.last_outcome
         assert outcome is not None and outcome.revoked
         assert outcome.problem is not None and outcome.problem.code == "device_revoked"
-
-
-def wait_for(condition, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
 
 import pytest
 from sqlalchemy import text
@@ -14,15 +13,7 @@ from server import create_app
 from server.database import AUTOCHECKPOINT_PAGES
 from server.extensions import db
 from server.wal_checkpoint import WalCheckpointer
-
-
-def wait_for(condition, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
+from tests.waiting import wait_for
 
 
 @pytest.fixture

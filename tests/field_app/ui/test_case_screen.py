@@ -12,7 +12,7 @@ from typing import Any
 from sync.catalogue import text
 from tests.field_app.conftest import set_up_tablet
 from tests.field_app.ui.driver import Driver, run_app
-from tests.field_app.ui.test_screens import unlock
+from tests.field_app.ui.test_screens import enrolled_tablet, unlock
 from tests.server.fleet import dispute, enrol_tablet
 
 DESCRIPTION = dispute()["description"]
@@ -28,13 +28,7 @@ def case_from_the_mediator(app: Any, server: Any, **changes: Any) -> str:
 
 def grid_worker_tablet(app: Any, server: Any, folder: Path) -> Path:
     """王芳's tablet (a grid worker), synced once: it holds the roster and the case."""
-    tablet = set_up_tablet(app, server, folder)
-    try:
-        assert tablet.sync is not None and tablet.sync.sync_now()
-        assert tablet.sync.wait(60).succeeded
-    finally:
-        tablet.close()
-    return folder
+    return enrolled_tablet(app, server, folder, synced=True)
 
 
 def action_labels(driver: Driver) -> list[str]:

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from sync.catalogue import text
-from tests.field_app.conftest import set_up_tablet
 from tests.field_app.ui.driver import Driver, run_app
-from tests.field_app.ui.test_screens import unlock
+from tests.field_app.ui.test_screens import enrolled_tablet, unlock
 from tests.server.fleet import enrol_tablet
 
 TEAM = "燕子山社区群众巡防队"
@@ -25,15 +24,9 @@ KEPT_ASIDE = text("app.sync.quarantined", count=0).removeprefix("0")
 
 def synced_tablet(app: Any, server: Any, folder: Path, worker_id: str = "w-huangjun"
                   ) -> Path:
-    """A tablet folder enrolled for `worker_id` (黄军, a patrol member, unless told) with
-    `PIN`, that has pulled the roster once."""
-    tablet = set_up_tablet(app, server, folder, worker_id)
-    try:
-        assert tablet.sync is not None and tablet.sync.sync_now()
-        assert tablet.sync.wait(60).succeeded
-    finally:
-        tablet.close()
-    return folder
+    """A tablet folder enrolled for `worker_id` (黄军, a patrol member, unless told) that
+    has pulled the roster once."""
+    return enrolled_tablet(app, server, folder, synced=True, worker_id=worker_id)
 
 
 def tap_toggle(button: Any) -> None:

@@ -23,11 +23,11 @@ from tests.field_app.ui.driver import Driver, run_app
 from tests.server.fleet import dispute, enrol_tablet, visit
 
 
-def enrolled_tablet(app, server, folder: Path, visits: int = 0, synced: bool = False
-                    ) -> Path:
-    """A tablet folder enrolled for 王芳 with `PIN`, holding `visits` unsynced visits;
-    `synced`: it has pulled the roster once."""
-    tablet: Tablet = set_up_tablet(app, server, folder)
+def enrolled_tablet(app, server, folder: Path, visits: int = 0, synced: bool = False,
+                    worker_id: str = "w-wangfang") -> Path:
+    """A tablet folder enrolled for `worker_id` (王芳 unless told) with `PIN`, holding
+    `visits` unsynced visits; `synced`: it has pulled the roster once."""
+    tablet: Tablet = set_up_tablet(app, server, folder, worker_id)
     try:
         if synced:
             assert tablet.sync is not None and tablet.sync.sync_now()
