@@ -8,6 +8,7 @@ so the screen never waits on the network or on scrypt.
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
@@ -165,6 +166,8 @@ class MinqingApp(App):
         self._keep_lists(self.tablet)
         if self.root.current == "home":
             self.root.get_screen("home").refresh()
+        elif self.root.current == "case":  # the office's decision shows at once
+            self.root.get_screen("case").show("")
 
     def _keep_lists(self, tablet: Tablet) -> None:
         """The 记录 index brought up to date and sealed, in a thread (after unlock it is
@@ -174,7 +177,10 @@ class MinqingApp(App):
             if self.root.current == "lists":
                 self.root.get_screen("lists").load()
 
-        in_background(tablet.keep_lists, shown, lambda _error: None)
+        def failed(error: BaseException) -> None:  # the lists are built again next time
+            logging.getLogger("minqing.app").warning("keeping the lists failed: %r", error)
+
+        in_background(tablet.keep_lists, shown, failed)
 
     def _active(self, *_args: object) -> bool:
         self.idle.touch()

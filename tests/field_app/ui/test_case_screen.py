@@ -9,6 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from server.extensions import db
+from server.models import Worker
+from server.services import office_decisions
+from server.services.office_desk import OfficeDesk
 from sync.catalogue import text
 from tests.field_app.conftest import set_up_tablet
 from tests.field_app.ui.driver import Driver, run_app
@@ -188,3 +192,21 @@ class TestConflicts:
             await driver.screenshot("case_conflict")
 
         run_app(minqing_app(tmp_path / "tablet"), scenario)
+
+
+class TestWhileOpen:
+    def test_an_office_decision_shows_on_the_open_case_after_the_next_sync(
+            self, app, field_server, minqing_app, tmp_path):
+        case_id = case_from_the_mediator(app, field_server)
+        folder = grid_worker_tablet(app, field_server, tmp_path / "tablet")
+        with app.app_context():
+            office = OfficeDesk(db.session.get(Worker, "w-liuyang"))  # 刘洋, the community
+            office_decisions.move_status(office, case_id, "resolved")
+
+        async def scenario(driver: Driver) -> None:
+            await open_the_case(driver)
+            assert text("app.case_screen.status", status="已发现") in driver.label("facts")
+            assert driver.app.tablet.sync.sync_now()  # as the automatic sync does
+            await driver.shows("facts", text("app.case_screen.status", status="已化解"))
+
+        run_app(minqing_app(folder), scenario)
