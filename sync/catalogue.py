@@ -545,7 +545,6 @@ ZH: dict[str, str] = {
     "app.visit.attachments": "照片和附件",
     "app.visit.take_photo": "拍照",
     "app.visit.choose_file": "选择文件",
-    "app.visit.take_photo": "拍照",
     "app.visit.position": "位置",
     "app.visit.no_position": "暂无定位",
     "app.visit.position_value": "纬度{lat}，经度{lon}",
