@@ -12,7 +12,7 @@ from field_app.services.vault import Vault
 from sync.catalogue import text
 from tests.field_app.conftest import CHEAP_KDF, PIN, set_up_tablet
 from tests.field_app.ui.driver import Driver, run_app
-from tests.field_app.ui.test_screens import unlock
+from tests.field_app.ui.test_screens import open_from_today
 from tests.server.fleet import dispute, enrol_tablet, visit
 
 SITUATIONS = ("楼道灯不亮", "下水道堵塞", "邻里噪音")
@@ -62,10 +62,7 @@ def tablet_with_a_conflicted_case(app, server, folder: Path) -> str:
 
 
 async def open_lists(driver: Driver) -> None:
-    await unlock(driver)
-    await driver.on_screen("home")
-    await driver.press("lists")
-    await driver.on_screen("lists")
+    await open_from_today(driver, "lists", "lists")
 
 
 async def rows_shown(driver: Driver, count: int) -> list[dict[str, Any]]:

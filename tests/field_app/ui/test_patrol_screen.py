@@ -12,7 +12,7 @@ from typing import Any
 
 from sync.catalogue import text
 from tests.field_app.ui.driver import Driver, run_app
-from tests.field_app.ui.test_screens import enrolled_tablet, unlock
+from tests.field_app.ui.test_screens import enrolled_tablet, open_from_today, unlock
 from tests.server.fleet import enrol_tablet
 
 TEAM = "燕子山社区群众巡防队"
@@ -44,10 +44,7 @@ def patrol_view(driver: Driver) -> dict[str, Any]:
 
 
 async def open_patrol(driver: Driver) -> None:
-    await unlock(driver)
-    await driver.on_screen("home")
-    await driver.press("patrol")
-    await driver.on_screen("patrol")
+    await open_from_today(driver, "patrol", "patrol")
 
 
 async def choose_team_and_grid(driver: Driver) -> None:

@@ -46,6 +46,14 @@ async def unlock(driver: Driver, pin: str = PIN) -> None:
     await driver.press("submit")
 
 
+async def open_from_today(driver: Driver, button: str, screen: str) -> None:
+    """Unlock, then tap `button` on 今日 and wait for `screen`."""
+    await unlock(driver)
+    await driver.on_screen("home")
+    await driver.press(button)
+    await driver.on_screen(screen)
+
+
 class TestFirstStart:
     def test_a_typed_card_and_a_new_pin_open_the_tablet_on_today(
             self, app, field_server, minqing_app, tmp_path):
@@ -288,10 +296,7 @@ class TestVisiting:
         folder = enrolled_tablet(app, field_server, tmp_path / "tablet", synced=True)
 
         async def scenario(driver: Driver) -> None:
-            await unlock(driver)
-            await driver.on_screen("home")
-            await driver.press("visit")
-            await driver.on_screen("visit")
+            await open_from_today(driver, "visit", "visit")
             driver.type("search", "301")
             await driver.frames(2)
             choice = driver.widget("choices").children[-1]  # the first household listed
@@ -316,10 +321,7 @@ class TestVisiting:
         folder = enrolled_tablet(app, field_server, tmp_path / "tablet", synced=True)
 
         async def scenario(driver: Driver) -> None:
-            await unlock(driver)
-            await driver.on_screen("home")
-            await driver.press("visit")
-            await driver.on_screen("visit")
+            await open_from_today(driver, "visit", "visit")
             await driver.press("save")
             assert driver.current == "visit"
             assert driver.label("message").startswith(text("app.form.not_saved"))
@@ -335,10 +337,7 @@ class TestScreening:
         folder = enrolled_tablet(app, field_server, tmp_path / "tablet", synced=True)
 
         async def scenario(driver: Driver) -> None:
-            await unlock(driver)
-            await driver.on_screen("home")
-            await driver.press("screening_form")
-            await driver.on_screen("screening")
+            await open_from_today(driver, "screening_form", "screening")
             driver.widget("areas").children[-1].state = "down"  # the first building
             await driver.press("nothing_found")
             await driver.screenshot("screening")
@@ -355,10 +354,7 @@ class TestScreening:
         folder = enrolled_tablet(app, field_server, tmp_path / "tablet", synced=True)
 
         async def scenario(driver: Driver) -> None:
-            await unlock(driver)
-            await driver.on_screen("home")
-            await driver.press("screening_form")
-            await driver.on_screen("screening")
+            await open_from_today(driver, "screening_form", "screening")
             driver.widget("areas").children[-1].state = "down"
             driver.widget("category").text = driver.widget("category").values[0]
             driver.type("party", "刘志强")

@@ -11,14 +11,11 @@ from field_app.services.tablet import TabletFiles
 from sync.catalogue import label, text
 from sync.vocabulary import ProblemList, ServiceClass
 from tests.field_app.ui.driver import Driver, run_app
-from tests.field_app.ui.test_screens import enrolled_tablet, unlock
+from tests.field_app.ui.test_screens import enrolled_tablet, open_from_today
 
 
 async def open_visit(driver: Driver) -> None:
-    await unlock(driver)
-    await driver.on_screen("home")
-    await driver.press("visit")
-    await driver.on_screen("visit")
+    await open_from_today(driver, "visit", "visit")
 
 
 async def choose_household(driver: Driver, query: str) -> None:
