@@ -1,1 +1,1 @@
-"""Minqing field app (Kivy). Built in the field-app issue; it stands on the `sync` core."""
+"""Minqing field app (Kivy): screens in `kv/` and `screens/` over `services/`, on `sync`."""
