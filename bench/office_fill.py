@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import records
 from flask import Flask
 from ledger_fill import COLUMNS, accepted_row
 from office_district import CommunityPlan, District, GridPlan, StreetPlan, person
@@ -80,16 +81,7 @@ HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 
 SITUATIONS = (
-    "老人身体尚可，反映楼道灯不亮，已报物业维修。",
-    "独居老人，血压偏高，按时服药，子女每周来看望一次。",
-    "家中有残疾人，轮椅出入不便，希望单元门口加装坡道。",
-    "反映小区南门夜间停车混乱，消防通道被占。",
-    "租户新搬入，已登记居住信息，提醒注意燃气安全。",
-    "家庭和睦，无特殊困难，宣传了反诈知识和垃圾分类。",
-    "低保户，申请临时救助材料已收齐，下周报街道审核。",
-    "反映楼上夜间噪音影响休息，已约双方面谈。",
-    "暖气不热，室温只有十四度，已联系热力公司上门检查。",
-    "孩子上学接送困难，咨询社区托管班报名事宜。",
+    *records.SITUATIONS,
     "老两口身体健康，儿女在外地工作，留了紧急联系电话。",
     "新生儿家庭，介绍了社区卫生服务站的疫苗接种安排。",
 )

@@ -10,6 +10,7 @@ how the office counts them; China keeps one time zone and no summer time.
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date, datetime, timedelta, timezone
 
 from sync.vocabulary import DeadlineKind, DisputeStatus, ProblemList
@@ -18,6 +19,8 @@ CHINA = timezone(timedelta(hours=8))
 
 LEADER_INSTRUCTION_DAYS = 7
 FIX_NOW_DAYS = 1
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 CASE_DONE_STATUSES: frozenset[str] = frozenset({DisputeStatus.resolved, DisputeStatus.closed})
 """A case in one of these has kept its promise; 已移交 (referred) still awaits closing."""
@@ -32,6 +35,15 @@ def china_date(moment: str) -> date | None:
     if parsed.tzinfo is None:
         return parsed.date()
     return parsed.astimezone(CHINA).date()
+
+
+def unreadable_day(*days: str) -> str | None:
+    """The first of `days` (a filter's dates; empty ones are no filter) that is not a
+    calendar day written 2026-11-26, if any."""
+    for day in days:
+        if day and (not _ISO_DAY.fullmatch(day) or china_date(day) is None):
+            return day
+    return None
 
 
 def add_month(day: date) -> date:

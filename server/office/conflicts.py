@@ -9,7 +9,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from server.office import office
 from server.office.auth import signed_in
-from server.office.ledgers import page_number
+from server.office.query_args import page_number
 from server.services import office_decisions
 from server.services.conflict_queue import OpenQuestion, chosen_value, open_question, open_questions
 from server.services.office_desk import DeskRefused, OfficeDesk

@@ -8,6 +8,7 @@ from flask import abort, g, render_template, request
 
 from server.office import office
 from server.office.auth import signed_in
+from server.office.query_args import page_number
 from server.services.office_ledgers import (
     DisputeFilters,
     VisitFilters,
@@ -23,9 +24,7 @@ from sync.vocabulary import DisputeCategory, DisputeStatus, RiskColour
 @office.get("/ledgers/visits")
 @signed_in
 def visits():  # type: ignore[no-untyped-def]
-    args = request.args
-    filters = VisitFilters(grid_id=args.get("grid", ""), author_id=args.get("worker", ""),
-                           date_from=args.get("from", ""), date_to=args.get("to", ""))
+    filters = VisitFilters.from_query(request.args)
     return render_template(
         "office/visits.html", page=visit_page(g.area, filters, page_number()),
         filters=filters,
@@ -36,11 +35,7 @@ def visits():  # type: ignore[no-untyped-def]
 @office.get("/ledgers/disputes")
 @signed_in
 def disputes():  # type: ignore[no-untyped-def]
-    args = request.args
-    filters = DisputeFilters(grid_id=args.get("grid", ""), category=args.get("category", ""),
-                             status=args.get("status", ""),
-                             risk_colour=args.get("risk", ""), date_from=args.get("from", ""),
-                             date_to=args.get("to", ""))
+    filters = DisputeFilters.from_query(request.args)
     return render_template(
         "office/disputes.html", page=dispute_page(g.area, filters, page_number()),
         filters=filters, grids=grids_in(g.area), categories=_choices(DisputeCategory),
@@ -59,10 +54,3 @@ def record(record_id: str):  # type: ignore[no-untyped-def]
 def _choices(vocabulary: type[StrEnum]) -> list[tuple[str, str]]:
     """A filter's choices: each code with its Chinese label."""
     return [(code.value, label(code)) for code in vocabulary]
-
-
-def page_number() -> int:
-    try:
-        return int(request.args.get("page", "1"))
-    except ValueError:
-        abort(400)

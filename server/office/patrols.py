@@ -7,20 +7,18 @@ from flask import g, render_template, request
 
 from server.office import office
 from server.office.auth import signed_in
-from server.office.requests import page_number, unreadable_day
+from server.office.query_args import page_number
 from server.services.office_patrols import PatrolFilters, patrol_page, teams_in
 from server.services.office_scope import grids_in
 from sync.catalogue import label, text
+from sync.deadlines import unreadable_day
 from sync.vocabulary import PatrolTeamKind
 
 
 @office.get("/ledgers/patrols")
 @signed_in
 def patrols():  # type: ignore[no-untyped-def]
-    args = request.args
-    filters = PatrolFilters(grid_id=args.get("grid", ""), team_kind=args.get("kind", ""),
-                            team_id=args.get("team", ""), date_from=args.get("from", ""),
-                            date_to=args.get("to", ""))
+    filters = PatrolFilters.from_query(request.args)
     choices = {
         "grids": grids_in(g.area),
         "kinds": [(code.value, label(code)) for code in PatrolTeamKind],

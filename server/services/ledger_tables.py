@@ -11,7 +11,6 @@ logged first: `server.services.access_log`).
 from __future__ import annotations
 
 import pickle
-import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from server.services.office_requests import RequestFilters, RequestRow, request_
 from server.services.office_scope import OfficeArea, workers_in
 from server.services.personal_data import mask_number
 from sync.catalogue import text
-from sync.deadlines import china_date
+from sync.deadlines import unreadable_day
 
 Rows = Callable[[OfficeArea, Mapping[str, str], bool], Iterable[tuple[Any, ...]]]
 
@@ -62,15 +61,11 @@ class ExportRefused(ValueError):
         self.message = message
 
 
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
 def _checked_days(query: Mapping[str, str]) -> Mapping[str, str]:
     """The query, once its from/to days are readable (else `ExportRefused`)."""
-    for key in ("from", "to"):
-        day = query.get(key, "")
-        if day and (not _ISO_DAY.fullmatch(day) or china_date(day) is None):
-            raise ExportRefused(text("office.export.bad_date", value=day))
+    bad_day = unreadable_day(query.get("from", ""), query.get("to", ""))
+    if bad_day is not None:
+        raise ExportRefused(text("office.export.bad_date", value=bad_day))
     return query
 
 
