@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -80,7 +81,10 @@ class LiveServer:
 def start_server(env: dict[str, str], workers: int = 1, log: Path | None = None,
                  timeout: int = 120) -> LiveServer:
     """gunicorn on a free port; returns once /api/v1/health answers. Its output goes to
-    `log` when given, else it is dropped (errors at start-up are raised either way)."""
+    `log` when given, else it is dropped (errors at start-up are raised either way).
+
+    gunicorn leads a process group of its own, so `kill_server` can take the master and
+    its workers down at once, as a power cut would."""
     port = free_port()
     sink = log.open("wb") if log is not None else subprocess.DEVNULL
     try:
@@ -90,6 +94,7 @@ def start_server(env: dict[str, str], workers: int = 1, log: Path | None = None,
              f"127.0.0.1:{port}", "--timeout", str(timeout), "server:create_app()"],
             env=env, cwd=ROOT, stdout=sink,
             stderr=subprocess.STDOUT if log is not None else subprocess.PIPE,
+            start_new_session=True,
         )
     finally:
         if log is not None:
@@ -110,6 +115,14 @@ def start_server(env: dict[str, str], workers: int = 1, log: Path | None = None,
 
 def stop_server(server: LiveServer) -> None:
     stop_process(server.process)
+
+
+def kill_server(server: LiveServer) -> None:
+    """SIGKILL to gunicorn's master and every worker: no request finishes, no handler
+    runs, whatever was not committed is gone."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.process.pid, signal.SIGKILL)
+    server.process.wait()
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:

@@ -8,6 +8,7 @@ The screens hold a `Tablet` and call services with it; nothing here knows of wid
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from field_app.services.sealed_store import SealedStore
 from field_app.services.sync_run import SyncRun
 from field_app.services.vault import ScryptParams, Unlocked, Vault
 from sync.client import ClientSettings, Enrolment, SyncClient
+from sync.clock import wall_ms
 from sync.operation import Author
 from sync.replica import Replica
 from sync.request_counter import FileCounter
@@ -86,16 +88,21 @@ class Tablet:
 
     @classmethod
     def open(cls, files: TabletFiles, unlocked: Unlocked, *,
-             settings: ClientSettings | None = None) -> Tablet:
+             settings: ClientSettings | None = None,
+             clock: Callable[[], int] = wall_ms) -> Tablet:
+        """`clock` is the tablet's wall clock in ms: a tablet's own may be days off, and
+        the chaos run (tests/chaos) sets it so."""
         profile_file = ProfileFile(files.profile, unlocked.data_key)
         profile = profile_file.load()
         store = SealedStore(files.replica, unlocked.data_key)
         writer = RecordWriter(Replica(store), profile.device_id, unlocked.device_key,
-                              Author(profile.worker_id, profile.role))
+                              Author(profile.worker_id, profile.role), physical=clock)
         client = SyncClient(profile.server_url, profile.device_id, unlocked.device_key,
-                            FileCounter(files.counter), settings=settings)
+                            FileCounter(files.counter), settings=settings,
+                            now_us=lambda: clock() * 1000, now_ms=clock)
         tablet = cls(files, profile_file, store, writer, client, data_key=unlocked.data_key)
-        tablet.sync = BackgroundSync(SyncRun(client, writer, profile_file, turn=tablet.turn))
+        tablet.sync = BackgroundSync(SyncRun(client, writer, profile_file, turn=tablet.turn,
+                                             now_ms=clock))
         tablet.records = RecordCache(writer.replica, tablet.turn)
         tablet.records.resume(files.record_cache, unlocked.data_key)
         tablet.lists = RecordLists(writer.replica, profile.roster, turn=tablet.turn)

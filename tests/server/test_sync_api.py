@@ -27,7 +27,7 @@ from sync.signing import DeviceKey
 from sync.writer import RecordWriter
 from tests.server.conftest import LiveServer, flask_command
 from tests.server.fleet import FieldTablet, dispute, enrol_tablet, import_demo_roster, visit
-from tests.server.network import Fault, FlakyProxy
+from tests.server.network import Fault, FaultProxy
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ class TestPush:
         assert ledger_count(app) == 1
 
     def test_a_push_cut_off_midway_resumes_from_the_mark(self, app, office):
-        proxy = FlakyProxy(int(office.url.rsplit(":", 1)[1]))
+        proxy = FaultProxy(office.port)
         tablet = enrol_tablet(app, office.url, "w-wangfang", base_url=proxy.url)
         for number in range(1, 41):
             tablet.writer.create("visit", visit(number=number))
@@ -107,7 +107,7 @@ class TestPush:
         proxy.close()
 
     def test_a_lost_answer_is_retried_without_duplicates(self, app, office):
-        proxy = FlakyProxy(int(office.url.rsplit(":", 1)[1]))
+        proxy = FaultProxy(office.port)
         tablet = enrol_tablet(app, office.url, "w-wangfang", base_url=proxy.url)
         tablet.client.mark()  # warm the connection so the fault hits the push itself
         for number in range(1, 6):
@@ -123,7 +123,7 @@ class TestPush:
 
 class TestQuarantineAfterALostAnswer:
     def test_the_reasons_are_fetched_when_the_push_answer_was_lost(self, app, office):
-        proxy = FlakyProxy(int(office.url.rsplit(":", 1)[1]))
+        proxy = FaultProxy(office.port)
         tablet = enrol_tablet(app, office.url, "w-wangfang", base_url=proxy.url)
         tablet.client.mark()
         tablet.writer.create("visit", visit())
@@ -139,7 +139,7 @@ class TestQuarantineAfterALostAnswer:
 class TestEnrolmentOverABadNetwork:
     def test_a_lost_enrolment_answer_is_asked_again_and_gives_the_same_device(self, app,
                                                                               office):
-        proxy = FlakyProxy(int(office.url.rsplit(":", 1)[1]))
+        proxy = FaultProxy(office.port)
         with app.app_context():
             code = issue_code("w-wangfang").code
         key = DeviceKey.generate()
@@ -213,7 +213,7 @@ class TestScope:
 
 
 class TestRefusals:
-    def test_a_revoked_device_gets_nothing(self, office, wangfang):
+    def test_a_revoked_device_gets_nothing(self, app, office, wangfang):
         wangfang.writer.create("visit", visit())
         flask_command(office.env, "revoke-device", wangfang.client.device_id,
                       "--reason", "平板遗失")
@@ -221,8 +221,9 @@ class TestRefusals:
             wangfang.push()
         with pytest.raises(DeviceRevoked):
             wangfang.pull()
+        assert ledger_count(app) == 0
 
-    def test_a_replayed_request_is_refused(self, office, wangfang):
+    def test_a_replayed_request_is_refused(self, app, office, wangfang):
         wangfang.writer.create("visit", visit())
         body = gzip.compress(wangfang.writer.batch_since(0).to_wire())
         signed = sign_headers(wangfang.key, wangfang.client.device_id, 77, 0, "POST",
@@ -232,6 +233,7 @@ class TestRefusals:
         again = requests.post(url, data=body, headers={**signed, **WIRE}, timeout=10)
         assert again.status_code == 401
         assert again.json()["error"]["code"] == "request_replayed"
+        assert ledger_count(app) == 1
 
     def test_a_refused_body_still_spends_its_counter(self, office, wangfang):
         answer = signed_post(wangfang, office.url, "/api/v1/sync/push", b"not gzip", 40, WIRE)
@@ -297,10 +299,14 @@ class TestRefusals:
         assert answer.status_code == 400
         assert answer.json()["error"]["code"] == "malformed_body"
 
-    def test_a_push_with_the_wrong_content_type_is_refused(self, office, wangfang):
-        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", b"{}", 5,
-                             {"Content-Type": "application/json"})
+    def test_a_push_with_the_wrong_content_type_is_refused(self, app, office, wangfang):
+        wangfang.writer.create("visit", visit())
+        body = gzip.compress(wangfang.writer.batch_since(0).to_wire())
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 5,
+                             {**WIRE, "Content-Type": "application/json"})
         assert answer.status_code == 415
+        assert answer.json()["error"]["code"] == "unsupported_media_type"
+        assert ledger_count(app) == 0
 
     def test_a_batch_that_skips_ahead_is_told_where_to_resume(self, office, wangfang):
         for number in range(1, 4):
