@@ -504,6 +504,10 @@ ZH: dict[str, str] = {
     "app.sync.conflicts": "{count}处内容有多人同时修改，等待社区（综治中心）裁定",
     "app.sync.revoked": "本平板已被停用，不再同步",
     "app.sync.retry_hint": "已完成的部分不会重复，点“重试”接着同步",
+    "app.sync.disk_full": "平板存储空间已满，同步收到的记录无法保存。"
+    "请删除不需要的照片或文件腾出空间后再同步；本机已保存的记录不受影响",
+    "app.disk_full": "平板存储空间已满，这条记录没有保存。"
+    "请删除不需要的照片或文件腾出空间后再保存；已保存的记录不受影响，填写的内容仍保留",
     "app.error.pin_format": "PIN码应为4到8位数字",
     "app.error.pin_wrong": "PIN码不正确",
     "app.error.pin_mismatch": "两次输入的PIN码不一致，请重新输入",

@@ -7,11 +7,14 @@ makes one with `Recorder.for_tablet(tablet)`; a test builds one over a plain rep
 
 A save either writes or raises `NotSaved`, whose `messages` map a field path (as the schema
 reports it: ``requests.0.due_date``; ``""`` for the form as a whole) to a Chinese sentence
-from the catalogue. Nothing is written when `NotSaved` is raised.
+from the catalogue. Nothing is written when `NotSaved` is raised. A tablet whose storage is
+full refuses the save the same way (``app.disk_full``, on the form as a whole): the record is
+not half-written, the draft is kept, and the save works again once there is room.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -20,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from field_app.services.sealed_store import storage_full
 from sync.catalogue import text
 from sync.deadlines import CHINA
 from sync.replica import Replica
@@ -123,7 +127,7 @@ class Recorder:
 
     @contextmanager
     def saving(self) -> Iterator[RecordWriter]:
-        """Hold the turn and turn the writer's refusals into `NotSaved`."""
+        """Hold the turn and turn the writer's refusals, and a full disk, into `NotSaved`."""
         with self.turn:
             try:
                 yield self.writer
@@ -131,3 +135,7 @@ class Recorder:
                 raise NotSaved(messages_of(error)) from None
             except EditRefused as error:
                 raise NotSaved({"": refusal_message(error)}) from None
+            except (sqlite3.Error, OSError) as error:
+                if storage_full(error):
+                    raise NotSaved.of("", "app.disk_full") from error
+                raise

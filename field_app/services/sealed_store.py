@@ -8,10 +8,17 @@ canonical bytes and open to exactly those bytes, so their hashes and signatures 
 
 A check value sealed at creation makes a wrong key fail when the store is opened, not at the
 first read of a record.
+
+`storage_full` tells a full disk (SQLite's SQLITE_FULL, or ENOSPC from a file write) from
+other failures: the forms turn it into `NotSaved` (``app.disk_full``), the sync into a
+`SyncError` (``app.sync.disk_full``). The store writes whole transactions, so a save the disk
+had no room for leaves nothing of itself and everything saved before stays.
 """
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from pathlib import Path
 
 from field_app.services.aead import KEY_BYTES, SealBroken, open_sealed, seal
@@ -23,6 +30,14 @@ _CHECK = b"minqing-store/1 key check"
 
 SEALED_STORE_CODES = frozenset({"store_key_wrong", "store_not_sealed", "store_value_broken"})
 """Stable codes of `SealedStoreError`; the catalogue will say them in Chinese."""
+
+
+def storage_full(error: BaseException) -> bool:
+    """Did this fail because the tablet's storage is full?"""
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF == sqlite3.SQLITE_FULL
+    return isinstance(error, OSError) and error.errno == errno.ENOSPC
 
 
 class SealedStoreError(CodedError):

@@ -8,16 +8,23 @@ push asks the server's mark before it sends, and the pull starts from the saved 
 The sync runs in a thread of its own (`field_app.services.background_sync`) while the
 worker goes on saving records, so every touch of the local replica takes its turn with the
 screens' saves (`turn`): the network waits happen outside it.
+
+A pull the tablet has no room to store stops with `StorageFull` (``disk_full``, its message
+``app.sync.disk_full``): the pages stored before it count, and the next sync resumes there.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from field_app.services.device_profile import DeviceProfile
+from field_app.services.sealed_store import storage_full
+from sync.catalogue import text
 from sync.chain import Batch
 from sync.client import PullReport, PushReport, SyncClient
 from sync.client_errors import DeviceRevoked, SyncError
@@ -25,6 +32,13 @@ from sync.clock import wall_ms
 from sync.operation import Operation
 from sync.replica import ApplyReport, Replica
 from sync.writer import RecordWriter
+
+
+class StorageFull(SyncError):
+    """The tablet's storage is full: what the pull brought could not be stored."""
+
+    def __init__(self) -> None:
+        super().__init__("disk_full", text("app.sync.disk_full"))
 
 
 class ProfileStore(Protocol):
@@ -57,6 +71,8 @@ class SyncOutcome:
     """Operations still on the tablet only, after this sync."""
     conflicts: int = 0
     """Fields with competing versions that wait for the office's decision."""
+    retries: int = 0
+    """Push batches sent again after the network or the server failed them."""
     problem: SyncError | None = None
     """Why the sync stopped early, if it did (its `message` is in Chinese)."""
     revoked: bool = False
@@ -119,6 +135,7 @@ class SyncRun:
     def _pushed(self, profile: DeviceProfile, report: PushReport, outcome: SyncOutcome
                 ) -> DeviceProfile:
         outcome.sent += report.sent_ops
+        outcome.retries += report.retries
         outcome.quarantined.extend(report.quarantined)
         if report.acknowledged_seq > profile.acknowledged_seq:
             profile = profile.updated(acknowledged_seq=report.acknowledged_seq)
@@ -168,16 +185,27 @@ class _WriterTakingTurns:
 
 
 class _ReplicaTakingTurns:
-    """The replica as the pull sees it: each page is applied in its own turn."""
+    """The replica as the pull sees it: each page is applied in its own turn, and a page
+    the storage has no room for stops the pull with `StorageFull`."""
 
     def __init__(self, replica: Replica, turn: threading.RLock) -> None:
         self._replica = replica
         self._turn = turn
 
     def adopt_snapshot(self, states: Iterable[dict[str, Any]]) -> int:
-        with self._turn:
+        with self._turn, _full_storage_stops_the_pull():
             return self._replica.adopt_snapshot(states)
 
     def apply(self, ops: Iterable[Operation], *, relayed: bool = False) -> ApplyReport:
-        with self._turn:
+        with self._turn, _full_storage_stops_the_pull():
             return self._replica.apply(ops, relayed=relayed)
+
+
+@contextmanager
+def _full_storage_stops_the_pull() -> Iterator[None]:
+    try:
+        yield
+    except (sqlite3.Error, OSError) as error:
+        if storage_full(error):
+            raise StorageFull() from error
+        raise

@@ -9,12 +9,17 @@ Every BLOB that carries people's data (operation bodies, record states, pending 
 quarantined operations) passes through a `BlobCodec` on its way in and out. The default keeps
 bytes as they are; the field app's `SealedStore` encrypts them. Ids, sequence numbers and
 record types stay in the clear so the indexes work.
+
+A transaction that fails (a full disk: SQLite's SQLITE_FULL, which may already have rolled
+the transaction back itself) leaves nothing of itself behind, and the caller sees SQLite's
+own error, not a failed ROLLBACK's.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
@@ -80,6 +85,23 @@ class PlainCodec:
 
     def decode(self, table: str, key: str, stored: bytes) -> bytes:
         return stored
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction: committed whole, or rolled back whole.
+
+    On an error SQLite may have ended the transaction already (SQLITE_FULL does); a
+    ROLLBACK then would fail and hide the error that matters, so it is sent only while a
+    transaction is open. A COMMIT that fails is rolled back the same way."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
 
 
 def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
@@ -152,9 +174,7 @@ class SQLiteStore:
                 for op_id, code, body in rows]
 
     def commit(self, commit: Commit) -> None:
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with _transaction(self._db) as db:
             db.executemany(
                 "INSERT INTO ops (id, device, seq, record, body) VALUES (?, ?, ?, ?, ?)",
                 [(op.id, op.device_id, op.seq, op.record_id, self._seal("ops", op.id, op.body))
@@ -185,16 +205,10 @@ class SQLiteStore:
                 [(op.id, code, self._seal("quarantine", f"{op.id}/{code}", op.body))
                  for op, code in commit.quarantined],
             )
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 
     def adopt(self, states: dict[str, dict[str, Any]], attention: dict[str, bool],
               known: Iterable[str]) -> None:
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with _transaction(self._db) as db:
             db.executemany(
                 "INSERT OR REPLACE INTO records (id, type, attention, state) VALUES (?, ?, ?, ?)",
                 [(rid, state["type"], int(attention.get(rid, False)),
@@ -203,10 +217,6 @@ class SQLiteStore:
             )
             db.executemany("INSERT OR IGNORE INTO known_ops (id) VALUES (?)",
                            [(op_id,) for op_id in known])
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 
     def ops_since(self, cursor: int, limit: int) -> tuple[list[Operation], int]:
         rows = self._db.execute(

@@ -14,7 +14,8 @@ KEYS = sorted(
     [f"app.error.{code}" for code in VAULT_CODES | GUARD_CODES | SEALED_STORE_CODES
      | CardUnreadable.CODES]
     + [f"app.visit.{code}" for code in ("attachment_unreadable", "attachment_too_large")]
-    + ["app.screening.outcome_required", "app.case.not_allowed"]
+    + ["app.screening.outcome_required", "app.case.not_allowed", "app.disk_full",
+       "app.sync.disk_full"]
 )
 
 
