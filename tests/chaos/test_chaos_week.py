@@ -14,6 +14,7 @@ from flask import Flask
 
 from tests.chaos.verdict import (
     conflicts_queued,
+    delivered_and_lost,
     exactly_once,
     operations_made,
     tablets_match_the_server,
@@ -39,16 +40,17 @@ def test_a_week_under_fire_ends_with_every_operation_once_and_every_tablet_agree
         made = operations_made(week)
         counts.made = sum(len(ops) for ops in made.values())
         once = exactly_once(app, made)
-        counts.lost = counts.made - sum(len(ops) for ops in made.values()) + len(once)
+        counts.delivered, counts.lost = delivered_and_lost(app, made)
         agreeing = tablets_match_the_server(app, week)
         counts.conflicts, unqueued = conflicts_queued(app, week)
-    counts.delivered = counts.made - counts.lost
+        ghost_is_noticed = exactly_once(app, {**made, "ghost-device": ["ghost-op"]}) != []
     print(f"chaos: {counts.line()}")
     verified = flask_command(server_env, "verify-ledger", check=False)
 
-    assert once == [], f"seed {plan.seed}"
+    assert counts.lost == 0 and once == [], f"seed {plan.seed}"
     assert agreeing == [], f"seed {plan.seed}"
     assert unqueued == [], f"seed {plan.seed}"
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert counts.server_kills > 0 and counts.duplicated_by_network > 0, counts.line()
     assert counts.conflicts > 0, counts.line()
+    assert ghost_is_noticed, "the exactly-once check must see an operation the ledger lacks"

@@ -57,6 +57,14 @@ def exactly_once(app: Flask, made: dict[str, list[str]]) -> list[str]:
     return problems
 
 
+def delivered_and_lost(app: Flask, made: dict[str, list[str]]) -> tuple[int, int]:
+    """How many of the operations made are in the ledger, and how many are not."""
+    wanted = {op_id for op_ids in made.values() for op_id in op_ids}
+    with app.app_context():
+        entered = set(db.session.scalars(select(LedgerEntry.op_id)))
+    return len(wanted & entered), len(wanted - entered)
+
+
 def tablets_match_the_server(app: Flask, week: ChaosWeek) -> list[str]:
     """Each tablet holds exactly the server's merged records of its area, equal to the
     last value, conflict and note."""

@@ -151,23 +151,33 @@ class NetworkDice:
     """The fault each request meets, from (seed, device, its n-th request).
 
     Any request may carry the server's death, be held or lose its answer; pushes (POSTs of
-    batches) may also be duplicated or cut on the way."""
+    batches) may also be duplicated or cut on the way. Whatever the dice say, the first
+    push of the week kills the server with the batch in its hands, and each tablet's first
+    push arrives twice: every run meets both."""
 
     def __init__(self, plan: ChaosPlan, server: CrashingServer) -> None:
         self.plan = plan
         self.server = server
         self.quiet = True
         self._seen: dict[str, int] = {}
+        self._pushed: set[str] = set()
         self._lock = threading.Lock()
 
     def __call__(self, request: Message) -> Fault | None:
         if self.quiet:
             return None
         device = _device_of(request)
+        is_push = request.method == "POST" and "/push" in request.path
         with self._lock:
             number = self._seen[device] = self._seen.get(device, 0) + 1
+            first_of_week, first_of_device = not self._pushed, device not in self._pushed
+            if is_push:
+                self._pushed.add(device)
+        if is_push and first_of_week:
+            return Fault(kill_server=True)
+        if is_push and first_of_device:
+            return Fault(duplicate=True)
         dice = random.Random(f"{self.plan.seed}:{device}:{number}")
-        is_push = request.method == "POST" and "/push" in request.path
         roll = dice.random()
         plan = self.plan
         if roll < plan.kill_chance:
