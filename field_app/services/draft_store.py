@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from field_app.services.aead import SealBroken, open_sealed, seal
+from field_app.services.sealed_store import storage_full
 from sync.durable_file import replace_durably
 
 DRAFT_CONTEXT = b"minqing/draft/v1\0"
@@ -32,10 +33,20 @@ class DraftStore:
         self.folder = Path(folder) / "drafts"
         self._key = data_key
 
-    def keep(self, name: str, values: dict[str, Any]) -> None:
-        """Replace the draft `name` with `values` (plain JSON), durably, before returning."""
+    def keep(self, name: str, values: dict[str, Any]) -> bool:
+        """Replace the draft `name` with `values` (plain JSON), durably, before returning.
+
+        False when the tablet's storage is full: the draft kept before stays whole, the
+        form goes on with its values in memory, and its save says the storage is full
+        (``app.disk_full``) rather than every keystroke failing."""
         plain = orjson.dumps(values)
-        replace_durably(self._path(name), seal(self._key, plain, self._context(name)))
+        try:
+            replace_durably(self._path(name), seal(self._key, plain, self._context(name)))
+        except OSError as error:
+            if not storage_full(error):
+                raise
+            return False
+        return True
 
     def load(self, name: str) -> dict[str, Any] | None:
         """The draft `name`, or None if there is none (or it no longer opens)."""

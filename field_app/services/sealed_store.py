@@ -23,7 +23,7 @@ from pathlib import Path
 
 from field_app.services.aead import KEY_BYTES, SealBroken, open_sealed, seal
 from sync.coded_error import CodedError
-from sync.stores.sqlite import SQLiteStore
+from sync.stores.sqlite import SQLiteStore, write_transaction
 
 _STORE_AD = b"minqing-store/1"
 _CHECK = b"minqing-store/1 key check"
@@ -93,16 +93,11 @@ class SealedStore(SQLiteStore):
                 raise SealedStoreError(
                     "store_key_wrong", "this key did not seal this replica") from None
             return
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(db):
             for table in ("ops", "records", "pending", "quarantine"):
                 if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
                     raise SealedStoreError(
                         "store_not_sealed", f"{path} holds unencrypted data")
             db.execute("INSERT INTO sealed_check (id, value) VALUES (1, ?)",
                        (codec.encode("sealed_check", "1", _CHECK),))
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 

@@ -11,6 +11,8 @@ screens' saves (`turn`): the network waits happen outside it.
 
 A pull the tablet has no room to store stops with `StorageFull` (``disk_full``, its message
 ``app.sync.disk_full``): the pages stored before it count, and the next sync resumes there.
+A profile (the sync's marks) that cannot be written stops it the same way; the next sync
+starts from the marks kept before, and the server answers what it already has as such.
 """
 
 from __future__ import annotations
@@ -102,8 +104,9 @@ class SyncRun:
         outcome = SyncOutcome()
         profile = self.profiles.load()
         try:
-            profile = self._push(profile, outcome, on_step)
-            profile = self._pull(profile, outcome, on_step)
+            with _full_storage_stops_the_sync():  # the request counter too: kept before use
+                profile = self._push(profile, outcome, on_step)
+                profile = self._pull(profile, outcome, on_step)
         except SyncError as problem:
             outcome.problem = problem
             outcome.revoked = isinstance(problem, DeviceRevoked)
@@ -111,7 +114,10 @@ class SyncRun:
         outcome.finished_at_ms = self._now_ms()
         if outcome.succeeded:
             profile = profile.updated(last_sync_ms=outcome.finished_at_ms)
-        self.profiles.save(profile)
+        try:
+            self._keep(profile)
+        except StorageFull as problem:  # the marks kept before stay: nothing goes twice
+            outcome.problem = outcome.problem or problem
         with self.turn:
             outcome.waiting = max(0, self.writer.chain.seq - profile.acknowledged_seq)
             outcome.conflicts = len(self.writer.replica.conflicts())
@@ -122,8 +128,12 @@ class SyncRun:
         report = self.client.push(_WriterTakingTurns(self.writer, self.turn),
                                   self.batch_size, _stepper("push", on_step))
         profile = self._pushed(profile, report, outcome)
-        self.profiles.save(profile)
+        self._keep(profile)
         return profile
+
+    def _keep(self, profile: DeviceProfile) -> None:
+        with _full_storage_stops_the_sync():
+            self.profiles.save(profile)
 
     def _pull(self, profile: DeviceProfile, outcome: SyncOutcome,
               on_step: Callable[[SyncStep], None] | None) -> DeviceProfile:
@@ -193,16 +203,16 @@ class _ReplicaTakingTurns:
         self._turn = turn
 
     def adopt_snapshot(self, states: Iterable[dict[str, Any]]) -> int:
-        with self._turn, _full_storage_stops_the_pull():
+        with self._turn, _full_storage_stops_the_sync():
             return self._replica.adopt_snapshot(states)
 
     def apply(self, ops: Iterable[Operation], *, relayed: bool = False) -> ApplyReport:
-        with self._turn, _full_storage_stops_the_pull():
+        with self._turn, _full_storage_stops_the_sync():
             return self._replica.apply(ops, relayed=relayed)
 
 
 @contextmanager
-def _full_storage_stops_the_pull() -> Iterator[None]:
+def _full_storage_stops_the_sync() -> Iterator[None]:
     try:
         yield
     except (sqlite3.Error, OSError) as error:

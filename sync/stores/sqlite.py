@@ -88,7 +88,7 @@ class PlainCodec:
 
 
 @contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One write transaction: committed whole, or rolled back whole.
 
     On an error SQLite may have ended the transaction already (SQLITE_FULL does); a
@@ -174,7 +174,7 @@ class SQLiteStore:
                 for op_id, code, body in rows]
 
     def commit(self, commit: Commit) -> None:
-        with _transaction(self._db) as db:
+        with write_transaction(self._db) as db:
             db.executemany(
                 "INSERT INTO ops (id, device, seq, record, body) VALUES (?, ?, ?, ?, ?)",
                 [(op.id, op.device_id, op.seq, op.record_id, self._seal("ops", op.id, op.body))
@@ -208,7 +208,7 @@ class SQLiteStore:
 
     def adopt(self, states: dict[str, dict[str, Any]], attention: dict[str, bool],
               known: Iterable[str]) -> None:
-        with _transaction(self._db) as db:
+        with write_transaction(self._db) as db:
             db.executemany(
                 "INSERT OR REPLACE INTO records (id, type, attention, state) VALUES (?, ?, ?, ?)",
                 [(rid, state["type"], int(attention.get(rid, False)),

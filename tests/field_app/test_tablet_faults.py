@@ -16,6 +16,7 @@ tablet's replica connection may not grow by a page more (``PRAGMA max_page_count
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import queue
@@ -368,6 +369,55 @@ def test_a_pull_a_full_tablet_cannot_store_is_said_and_the_next_sync_brings_it(
         make_room(tablet)
         assert sync(tablet).succeeded
         assert tablet.replica.record(case_id) is not None
+    finally:
+        tablet.close()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real filesystem of 8 MB (tmpfs; CI runs as root, as `.ci/run` does its apt-get):
+    the tablet's storage as it fills for real, every file of the app on it."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(folder)],
+                   check=True, capture_output=True)
+    yield folder
+    subprocess.run(["umount", "--lazy", str(folder)], check=False)
+
+
+def fill_disk(folder: Path) -> Path:
+    """Photos and downloads take the rest of the disk, to the last byte."""
+    filler = folder / "photos.bin"
+    with filler.open("wb", buffering=0) as file:
+        for size in (1 << 16, 1 << 12, 1 << 8, 1):
+            try:
+                while True:
+                    file.write(b"\0" * size)
+            except OSError as full:
+                assert full.errno == errno.ENOSPC
+    return filler
+
+
+def test_on_a_disk_that_really_fills_the_form_refuses_the_save_and_loses_nothing(
+        app: Flask, field_server: LiveServer, small_disk: Path) -> None:
+    tablet = set_up_tablet(app, field_server, small_disk / "tablet")
+    try:
+        assert sync(tablet).succeeded
+        recorder = Recorder.for_tablet(tablet)
+        drafts = DraftStore(tablet.files.folder, tablet.data_key)
+        saved = [record_visit(recorder, number, drafts) for number in range(3)]
+        filler = fill_disk(small_disk)
+
+        more, refused = save_until_refused(recorder, drafts)  # the draft could not be kept
+        assert refused.messages == {"": text("app.disk_full")}
+        outcome = sync(tablet)  # the sync's marks cannot be written either
+        assert outcome.problem is not None and outcome.problem.code == "disk_full"
+
+        filler.unlink()  # the worker deleted old photos
+        saved += [*more, record_visit(recorder, 99, drafts)]
+        outcome = sync(tablet)
+        assert outcome.succeeded and outcome.waiting == 0
+        assert_each_record_once(app, tablet.profile.device_id, saved)
     finally:
         tablet.close()
 
