@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint chaos bench bench-office screenshots clean
+.PHONY: run demo test lint chaos bench bench-office bench-fleet screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ bench: $(STAMP)
 # ARGS=--full for 1,000,000, ARGS=--postgres for PostgreSQL on 127.0.0.1.
 bench-office: $(STAMP)
 	$(BIN)/python bench/office.py $(ARGS)
+
+# An evening's burst (bench/fleet.py): 200 tablets sync at once on PostgreSQL and SQLite;
+# ARGS=--full for 1,000.
+bench-fleet: $(STAMP)
+	$(BIN)/python bench/fleet.py $(ARGS)
 
 # Every office page in Debian's Chromium, and the tablet's screens under Xvfb, into
 # docs/screenshots.

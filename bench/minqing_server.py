@@ -71,23 +71,67 @@ def prepare(env: dict[str, str]) -> Flask:
 
 
 @contextlib.contextmanager
-def served(postgres: bool, folder: Path) -> Iterator[tuple[Flask, LiveServer]]:
+def served(postgres: bool, folder: Path, workers: int = 2) -> Iterator[tuple[Flask, LiveServer]]:
     """Everything a bench needs of our side: a fresh database with the demo roster, an app
-    bound to it, and gunicorn serving it; all gone afterwards."""
+    bound to it, and gunicorn (`workers` of them) serving it; all gone afterwards."""
     with database(postgres, folder) as url:
         env = local_server_env(url, folder)
         app = prepare(env)
-        with running_server(env, folder) as server:
+        with running_server(env, folder, workers) as server:
             yield app, server
 
 
 @contextlib.contextmanager
-def running_server(env: dict[str, str], folder: Path) -> Iterator[LiveServer]:
-    server = start_server(env, workers=2, log=folder / "gunicorn.log", timeout=300)
+def running_server(env: dict[str, str], folder: Path, workers: int = 2
+                   ) -> Iterator[LiveServer]:
+    server = start_server(env, workers=workers, log=folder / "gunicorn.log", timeout=300)
     try:
         yield server
     finally:
         stop_server(server)
+
+
+def load_average() -> str:
+    """The machine's load averages (1, 5, 15 minutes) against its cores: the timings are
+    wall-clock, so a busy machine shows in them."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} cores"
+
+
+def gunicorn_pids(server: LiveServer) -> list[int]:
+    """gunicorn's master and its workers as they are now (from /proc)."""
+    master = server.process.pid
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [master, *map(int, children)]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user and system) the processes used so far; those gone count nothing."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def memory_bytes(pids: list[int]) -> tuple[int, int]:
+    """(RSS, PSS) summed over the processes: RSS counts pages the workers share with their
+    master once per process, PSS splits them, so PSS is what they take together."""
+    rss = pss = 0
+    for pid in pids:
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        for line in rollup.splitlines():
+            name, _, value = line.partition(":")
+            if name in ("Rss", "Pss"):
+                kib = int(value.split()[0]) * 1024
+                rss, pss = (rss + kib, pss) if name == "Rss" else (rss, pss + kib)
+    return rss, pss
 
 
 @dataclass

@@ -59,7 +59,14 @@ import office_fill
 import psycopg
 import requests
 from flask import Flask
-from minqing_server import flask_command, prepare, running_server
+from minqing_server import (
+    cpu_seconds,
+    flask_command,
+    gunicorn_pids,
+    load_average,
+    prepare,
+    running_server,
+)
 
 from server import create_app
 from server.extensions import db
@@ -255,7 +262,7 @@ def time_pages(server: LiveServer, month: date, repeats: int) -> list[Timing]:
     """Each page as each reader: its wall-clock time over HTTP, and the CPU time the
     server spent on it (which a busy machine does not inflate)."""
     timings = []
-    print(f"  load average before: {_load()}", flush=True)
+    print(f"  load average before: {load_average()}", flush=True)
     for worker_id, reader in READERS:
         session = OfficeSession(server.url)
         session.sign_in(worker_id)
@@ -277,26 +284,13 @@ def time_pages(server: LiveServer, month: date, repeats: int) -> list[Timing]:
             print(f"  {reader:<22} {page.name:<30} median {timing.median:6.0f} ms, "
                   f"p95 {timing.p95:6.0f} ms, server CPU {timing.cpu_median:5.0f} ms",
                   flush=True)
-    print(f"  load average after: {_load()}", flush=True)
+    print(f"  load average after: {load_average()}", flush=True)
     return timings
 
 
 def server_cpu_ms(server: LiveServer) -> float:
     """CPU time (user and system) used so far by gunicorn's workers, from /proc."""
-    master = server.process.pid
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    ticks = 0
-    for pid in children:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
-
-
-def _load() -> str:
-    """The machine's load averages (1, 5, 15 minutes) against its cores: the timings are
-    wall-clock, so a busy machine shows in them."""
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} cores"
+    return cpu_seconds(gunicorn_pids(server)[1:]) * 1000
 
 
 # --- the run ------------------------------------------------------------------------------

@@ -111,8 +111,10 @@ def mobile(rng: random.Random) -> str:
     return rng.choice(("139", "138", "187", "150", "152", "186")) + f"{rng.randrange(10**8):08d}"
 
 
-def district(grid_count: int, seed: int = 7) -> District:
-    """The demo street and as many generated ones as `grid_count` grids take."""
+def district(grid_count: int, seed: int = 7,
+             households_per_grid: int = HOUSEHOLDS_PER_GRID) -> District:
+    """The demo street and as many generated ones as `grid_count` grids take, with
+    `households_per_grid` households in each generated grid's roster."""
     rng = random.Random(seed)
     demo = yaml.safe_load(DEMO_ROSTER.read_text(encoding="utf-8"))
     builder = _Builder(rng, demo)
@@ -131,7 +133,7 @@ def district(grid_count: int, seed: int = 7) -> District:
     for street in streets:
         for community in street.communities:
             for grid in community.grids:
-                builder.households(grid)
+                builder.households(grid, households_per_grid)
     return District(streets, builder.rows, builder.household_rows)
 
 
@@ -218,8 +220,8 @@ class _Builder:
                                      "phone": mobile(self.rng), **place})
         return worker_id
 
-    def households(self, grid: GridPlan) -> None:
-        for n in range(1, HOUSEHOLDS_PER_GRID + 1):
+    def households(self, grid: GridPlan, count: int) -> None:
+        for n in range(1, count + 1):
             household_id = f"h-{grid.id[2:]}-{n:03d}"
             key = self.rng.random() < KEY_HOUSEHOLD_SHARE
             building, unit, room = 1 + (n - 1) // 24, 1 + (n - 1) // 8 % 3, \

@@ -13,9 +13,12 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sync.ids import new_id
+
+if TYPE_CHECKING:
+    from sync.writer import RecordWriter
 
 COMMUNITY_GRIDS = ("g-yzs-01", "g-yzs-02", "g-yzs-03")
 """燕子山社区's grids in server/demo/roster.yaml: where the community staff tablet writes."""
@@ -183,6 +186,18 @@ def generate(count: int, seed: int = 1, edit_share: float = EDIT_SHARE,
         creates.append(Create(new_id(), record_type, data))
     edits = [edit_for(rng, create, 28) for create in creates if rng.random() < edit_share]
     return Workload(creates, edits)
+
+
+def enter(writer: RecordWriter, workload: Workload) -> int:
+    """Enter every record and edit on a tablet, as its user would; how many operations."""
+    for create in workload.creates:
+        writer.create(create.record_type, create.data, record_id=create.record_id)
+    for edit in workload.edits:
+        if edit.kind == "update":
+            writer.update(edit.record_id, edit.changes)
+        else:
+            writer.add(edit.record_id, edit.collection, edit.entry)
+    return len(workload.creates) + len(workload.edits)
 
 
 def couch_doc(create: Create) -> dict[str, Any]:

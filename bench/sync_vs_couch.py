@@ -202,15 +202,7 @@ class TimedReplica(Replica):
 
 def write_workload(tablet: Tablet, workload: Workload) -> int:
     """Enter every record and edit on the tablet, as its user would (not timed)."""
-    writer = tablet.writer
-    for create in workload.creates:
-        writer.create(create.record_type, create.data, record_id=create.record_id)
-    for edit in workload.edits:
-        if edit.kind == "update":
-            writer.update(edit.record_id, edit.changes)
-        else:
-            writer.add(edit.record_id, edit.collection, edit.entry)
-    return len(workload.creates) + len(workload.edits)
+    return records.enter(tablet.writer, workload)
 
 
 def run_ours(workload: Workload, batch: int, postgres: bool, folder: Path) -> SideResult:

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 
+from server.database import insert_or_ignore
 from server.extensions import db
 from server.models import ServerKey
 from server.secret_files import read_or_create
@@ -48,11 +49,19 @@ def current_server_key() -> ServerSigningKey:
         key = DeviceKey(_load_or_create(Path(current_app.config["MINQING_SERVER_KEY"])))
         cached = ServerSigningKey(key, key_id_of(key.public))
         if db.session.get(ServerKey, cached.key_id) is None:
-            db.session.add(ServerKey(key_id=cached.key_id, public_key=cached.public_text,
-                                     created_at=wall_ms()))
-            db.session.commit()
+            register(cached)
         current_app.extensions["minqing_server_key"] = cached
     return cached
+
+
+def register(key: ServerSigningKey) -> None:
+    """Keep the key's public half in `server_keys`, once. Every gunicorn worker registers
+    the key on its first request; when several take their first requests at the same moment
+    (a fleet syncing right after a restart), all may find no row, so the insert ignores the
+    row another worker made in between instead of failing the request."""
+    insert_or_ignore(ServerKey, ["key_id"], key_id=key.key_id, public_key=key.public_text,
+                     created_at=wall_ms())
+    db.session.commit()
 
 
 def public_key(key_id: str) -> PublicKey | None:
