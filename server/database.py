@@ -37,6 +37,20 @@ AUTOCHECKPOINT_PAGES = 20_000
 """WAL pages (80 MB) past which a commit copies the log itself (`server.wal_checkpoint`)."""
 
 
+INTEGER_MAX = 2**31 - 1
+"""The largest value of an `Integer` column (ledger positions, chain positions) on
+PostgreSQL, where it is a 4-byte `integer`."""
+
+
+def as_position(value: int) -> int:
+    """A position a client sent (a cursor, a chain position), brought into 0..INTEGER_MAX
+    before it is compared with an `Integer` column: PostgreSQL casts the parameter to the
+    column's type, so a larger one is "integer out of range", a server error, where the
+    client meant "after everything" (a negative one, "from the start"). Every position
+    stored is in that range, so the answer is the same."""
+    return max(0, min(value, INTEGER_MAX))
+
+
 def configure_database(app: Flask) -> None:
     with app.app_context():
         engine = db.engine

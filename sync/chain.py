@@ -70,16 +70,29 @@ class SignedHead:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SignedHead:
+        """Parse a head as `to_json` writes it; `head_malformed` for anything else.
+
+        Each field must already have its type: converting whatever came (`str()` of a list
+        nested a thousand deep overflows the stack) was a server error once."""
         try:
             return cls(
-                device_id=str(data["device"]),
-                seq=int(data["seq"]),
-                head=str(data["head"]),
-                signed_at=int(data["at"]),
-                signature=base64.b64decode(data["sig"], altchars=b"-_", validate=True),
+                device_id=_typed(data, "device", str),
+                seq=_typed(data, "seq", int),
+                head=_typed(data, "head", str),
+                signed_at=_typed(data, "at", int),
+                signature=base64.b64decode(_typed(data, "sig", str), altchars=b"-_",
+                                           validate=True),
             )
         except (KeyError, TypeError, ValueError, binascii.Error) as exc:
             raise ChainBroken("head_malformed", f"malformed chain head: {exc!r}") from exc
+
+
+def _typed(data: dict[str, Any], name: str, kind: type) -> Any:
+    """`data[name]`, which must be a `kind` (an integer is not a bool); TypeError if not."""
+    value = data[name]
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise TypeError(f"{name} must be {kind.__name__}, not {type(value).__name__}")
+    return value
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,7 @@ class Operation:
     @classmethod
     def from_envelope(cls, data: dict[str, Any]) -> Operation:
         """Rebuild an operation from its envelope; the id is recomputed, not trusted."""
-        return cls._parse(data, canonical.encode(data))
+        return cls._parse(data, _canonical(data))
 
     @classmethod
     def from_body(cls, body: bytes) -> Operation:
@@ -148,7 +148,7 @@ class Operation:
         if "prev" in data:
             raise OperationInvalid("op_malformed", "operation line carries its link")
         data["prev"] = prev
-        body = canonical.encode(data)
+        body = _canonical(data)
         if _unlinked(body, prev) != line:
             raise OperationInvalid("op_malformed", "operation bytes are not in canonical form")
         return cls._parse(data, body)
@@ -212,9 +212,21 @@ def _decode_canonical(line: bytes) -> dict[str, Any]:
     """A JSON object from bytes that must be its canonical encoding, so one operation has
     one id whichever way it travelled."""
     data = _decode_object(line)
-    if canonical.encode(data) != line:
+    if _canonical(data) != line:
         raise OperationInvalid("op_malformed", "operation bytes are not in canonical form")
     return data
+
+
+def _canonical(data: dict[str, Any]) -> bytes:
+    """The canonical bytes of a parsed envelope; `op_malformed` if it has none.
+
+    JSON is parsed up to 1024 levels deep but encoded only up to 254, so an operation
+    nested between the two parses and then cannot be hashed: it is as malformed as one
+    that does not parse, not a fault of the receiver (it was a server error once)."""
+    try:
+        return canonical.encode(data)
+    except canonical.NotCanonical as exc:
+        raise OperationInvalid("op_malformed", f"operation has no canonical form: {exc}") from exc
 
 
 def _decode_object(line: bytes) -> dict[str, Any]:

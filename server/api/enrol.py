@@ -39,7 +39,7 @@ def enrol_device():  # type: ignore[no-untyped-def]
 def _read_body() -> tuple[str, str, str]:
     """(code, public_key, device_name) from the JSON body; 400 bad_request names the fields."""
     schema = EnrolRequest()
-    body: Any = request.get_json(force=True, silent=True)
+    body: Any = _json_body()
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", details={
             "fields": [name for name, field in schema.fields.items() if field.required]})
@@ -49,6 +49,18 @@ def _read_body() -> tuple[str, str, str]:
         raise ApiError(400, "bad_request", details={
             "fields": [name for name in schema.fields if name in invalid.messages]}) from None
     return loaded["code"], loaded["public_key"], loaded["device_name"] or ""
+
+
+def _json_body() -> Any:
+    """The body parsed as JSON, or None if it is not JSON.
+
+    `silent=True` turns only `ValueError` into None; JSON nested deeper than Python's
+    recursion limit raises `RecursionError` instead, which is the client's fault all the
+    same (it was a 500 once)."""
+    try:
+        return request.get_json(force=True, silent=True)
+    except RecursionError:
+        return None
 
 
 def _server_key() -> dict[str, str]:

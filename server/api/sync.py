@@ -8,6 +8,7 @@ import orjson
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from server.api.errors import ApiError
+from server.database import as_position
 from server.services.pull import pull_page
 from server.services.push import (
     WIRE_TYPE,
@@ -74,7 +75,7 @@ def quarantined():  # type: ignore[no-untyped-def]
         after = int(request.args.get("after", 0))
     except ValueError as exc:
         raise ApiError(400, "bad_request", {"after": request.args.get("after")}) from exc
-    return jsonify({"quarantined": quarantined_after(device, after)})
+    return jsonify({"quarantined": quarantined_after(device, as_position(after))})
 
 
 @sync.get("/pull")

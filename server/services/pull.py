@@ -15,6 +15,7 @@ import orjson
 from sqlalchemy import select
 
 from server.api.errors import ApiError
+from server.database import as_position
 from server.extensions import db
 from server.models import (
     Community,
@@ -53,7 +54,8 @@ class Cursor:
             phase, position, roster, *rest = text.split(":", 3)
             if phase not in ("s", "o"):
                 raise ValueError(phase)
-            return cls(phase, int(position), int(roster), rest[0] if rest else "")
+            return cls(phase, as_position(int(position)), int(roster),
+                       rest[0] if rest else "")
         except ValueError as exc:
             raise ApiError(400, "bad_request", {"cursor": text}) from exc
 
