@@ -528,8 +528,9 @@ def main() -> int:
         print(f"bench run failed: {exc}", file=sys.stderr)
         return 1
     print(f"whole run: {time.perf_counter() - started:.0f} s")
-    for line in lines:
-        print(line)
+    for run, line in zip(runs[1:], lines[1:], strict=True):  # SQLite, beside the headline
+        print(f"{run.database} beside it: {line.removeprefix('BENCH fleet ')}")
+    print(lines[0])  # the headline: PostgreSQL's, whose target it is, when it ran
     return 0 if all(run.sound for run in runs) else 1
 
 
