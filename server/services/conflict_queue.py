@@ -140,8 +140,8 @@ class _LedgerOps:
             op = Operation.from_body(bytes(body))
             ops[op.id], received[op.id] = op, received_at
         authors = {op.author.id for op in ops.values()}
-        names = dict(db.session.execute(
-            select(Worker.id, Worker.name).where(Worker.id.in_(authors))).tuples().all())
+        names = {worker_id: name for worker_id, name in db.session.execute(
+            select(Worker.id, Worker.name).where(Worker.id.in_(authors)))}
         return cls(ops, received, names)
 
     def version(self, op_id: str, field: str) -> CompetingVersion | None:

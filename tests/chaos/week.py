@@ -42,17 +42,16 @@ from field_app.services.recording import NotSaved, Recorder
 from field_app.services.screening_form import ScreeningForm
 from field_app.services.sync_run import SyncOutcome
 from field_app.services.tablet import FirstRun, Tablet, TabletFiles
-from field_app.services.vault import ScryptParams, Vault
+from field_app.services.vault import Vault
 from field_app.services.visit_form import VisitForm
 from server.local import LiveServer, kill_server, start_server
 from server.services.enrolment import issue_code
 from sync.client import ClientSettings
 from sync.clock import wall_ms
+from tests.field_app.conftest import CHEAP_KDF, PIN
 from tests.server.network import Fault, FaultProxy, Message
 
 DAY_MS = 86_400_000
-PIN = "482913"
-CHEAP_KDF = ScryptParams(n=2**10)
 
 FIELD_PEOPLE = [
     "w-wangfang", "w-zhaolei", "w-sunli", "w-zhouqiang", "w-wuxia", "w-zhengwei",
@@ -155,9 +154,8 @@ class NetworkDice:
     push of the week kills the server with the batch in its hands, and each tablet's first
     push arrives twice: every run meets both."""
 
-    def __init__(self, plan: ChaosPlan, server: CrashingServer) -> None:
+    def __init__(self, plan: ChaosPlan) -> None:
         self.plan = plan
-        self.server = server
         self.quiet = True
         self._seen: dict[str, int] = {}
         self._pushed: set[str] = set()
@@ -214,7 +212,6 @@ class ChaosWeek:
     folder: Path
     tablets: list[FieldTablet] = field(default_factory=list)
     counts: ChaosCounts = field(default_factory=ChaosCounts)
-    outcomes: list[SyncOutcome] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -222,7 +219,7 @@ class ChaosWeek:
     def open(cls, plan: ChaosPlan, app: Flask, env: dict[str, str], folder: Path
              ) -> Iterator[ChaosWeek]:
         server = CrashingServer(env, folder)
-        dice = NetworkDice(plan, server)
+        dice = NetworkDice(plan)
         proxy = FaultProxy(server.server.port, plan=dice,
                            on_kill=lambda: server.kill_and_restart(
                                random.Random(f"{plan.seed}:kill:{server.kills}").uniform(0, 0.08)))
@@ -387,7 +384,6 @@ class ChaosWeek:
 
     def note(self, outcome: SyncOutcome) -> None:
         with self._lock:
-            self.outcomes.append(outcome)
             self.counts.retried += outcome.retries
             if not outcome.succeeded:
                 self.counts.failed_syncs += 1
