@@ -37,7 +37,8 @@ from sync.writer import RecordWriter
 
 
 class StorageFull(SyncError):
-    """The tablet's storage is full: what the pull brought could not be stored."""
+    """The tablet's storage is full: what the pull brought, the sync's marks or the
+    request counter could not be stored."""
 
     def __init__(self) -> None:
         super().__init__("disk_full", text("app.sync.disk_full"))
