@@ -281,6 +281,20 @@ def save_until_refused(recorder: Recorder, drafts: DraftStore) -> tuple[list[str
     raise AssertionError("a full tablet kept saving")
 
 
+def filled_while_saving(tablet: Tablet, fill: Callable[[], object]
+                        ) -> tuple[Recorder, DraftStore, list[str], NotSaved]:
+    """Three visits saved on a newly set-up tablet after its first sync, then its storage
+    filled (`fill`) and visits saved until one is refused. Returns the recorder, the
+    drafts, every visit saved, and the refusal."""
+    assert sync(tablet).succeeded
+    recorder = Recorder.for_tablet(tablet)
+    drafts = DraftStore(tablet.files.folder, tablet.data_key)
+    saved = [record_visit(recorder, number, drafts) for number in range(3)]
+    fill()
+    more, refused = save_until_refused(recorder, drafts)
+    return recorder, drafts, saved + more, refused
+
+
 @pytest.fixture
 def full_tablet(app: Flask, field_server: LiveServer, tmp_path: Path
                 ) -> tuple[str, list[str], NotSaved]:
@@ -289,13 +303,8 @@ def full_tablet(app: Flask, field_server: LiveServer, tmp_path: Path
     folder = tmp_path / "tablet"
     tablet = set_up_tablet(app, field_server, folder)
     try:
-        assert sync(tablet).succeeded
-        recorder = Recorder.for_tablet(tablet)
-        drafts = DraftStore(folder, tablet.data_key)
-        saved = [record_visit(recorder, number, drafts) for number in range(3)]
-        fill_storage(tablet)
-        more, refused = save_until_refused(recorder, drafts)
-        return str(folder), saved + more, refused
+        _, _, saved, refused = filled_while_saving(tablet, lambda: fill_storage(tablet))
+        return str(folder), saved, refused
     finally:
         tablet.close()
 
@@ -326,19 +335,13 @@ def test_a_refused_save_leaves_no_part_of_the_record_and_keeps_the_draft(
 
 def test_with_room_again_the_refused_visit_saves_and_everything_syncs_once(
         app: Flask, field_server: LiveServer, tmp_path: Path) -> None:
-    folder = tmp_path / "tablet"
-    tablet = set_up_tablet(app, field_server, folder)
+    tablet = set_up_tablet(app, field_server, tmp_path / "tablet")
     try:
-        assert sync(tablet).succeeded
-        recorder = Recorder.for_tablet(tablet)
-        drafts = DraftStore(folder, tablet.data_key)
-        saved = [record_visit(recorder, number, drafts) for number in range(3)]
-        fill_storage(tablet)
-        more, _ = save_until_refused(recorder, drafts)
+        recorder, drafts, saved, _ = filled_while_saving(tablet, lambda: fill_storage(tablet))
         make_room(tablet)  # the worker deleted old photos; the app was not restarted
         draft = VisitForm.resume(recorder, drafts)
         assert draft is not None
-        saved += [*more, draft.save()]
+        saved.append(draft.save())
         outcome = sync(tablet)
         assert (outcome.succeeded, outcome.sent, outcome.waiting) == (True, len(saved), 0)
         assert_each_record_once(app, tablet.profile.device_id, saved)
@@ -385,36 +388,32 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     subprocess.run(["umount", "--lazy", str(folder)], check=False)
 
 
-def fill_disk(folder: Path) -> Path:
-    """Photos and downloads take the rest of the disk, to the last byte."""
-    filler = folder / "photos.bin"
-    with filler.open("wb", buffering=0) as file:
+PHOTOS = "photos.bin"
+
+
+def fill_disk(folder: Path) -> None:
+    """Photos and downloads (`PHOTOS`) take the rest of the disk, to the last byte."""
+    with (folder / PHOTOS).open("wb", buffering=0) as file:
         for size in (1 << 16, 1 << 12, 1 << 8, 1):
             try:
                 while True:
                     file.write(b"\0" * size)
             except OSError as full:
                 assert full.errno == errno.ENOSPC
-    return filler
 
 
 def test_on_a_disk_that_really_fills_the_form_refuses_the_save_and_loses_nothing(
         app: Flask, field_server: LiveServer, small_disk: Path) -> None:
     tablet = set_up_tablet(app, field_server, small_disk / "tablet")
     try:
-        assert sync(tablet).succeeded
-        recorder = Recorder.for_tablet(tablet)
-        drafts = DraftStore(tablet.files.folder, tablet.data_key)
-        saved = [record_visit(recorder, number, drafts) for number in range(3)]
-        filler = fill_disk(small_disk)
-
-        more, refused = save_until_refused(recorder, drafts)  # the draft could not be kept
+        recorder, drafts, saved, refused = filled_while_saving(  # no room for the draft either
+            tablet, lambda: fill_disk(small_disk))
         assert refused.messages == {"": text("app.disk_full")}
         outcome = sync(tablet)  # the sync's marks cannot be written either
         assert outcome.problem is not None and outcome.problem.code == "disk_full"
 
-        filler.unlink()  # the worker deleted old photos
-        saved += [*more, record_visit(recorder, 99, drafts)]
+        (small_disk / PHOTOS).unlink()  # the worker deleted old photos
+        saved.append(record_visit(recorder, 99, drafts))
         outcome = sync(tablet)
         assert outcome.succeeded and outcome.waiting == 0
         assert_each_record_once(app, tablet.profile.device_id, saved)
