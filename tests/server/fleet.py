@@ -3,15 +3,18 @@ enrolled on the live server with a code the office issued."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
 from flask import Flask
 
 from server.local import enrol_local_tablet
 from sync.client import ClientSettings, PullReport, PushReport, SyncClient
 from sync.replica import Replica
+from sync.request_signing import sign_headers
 from sync.signing import DeviceKey
 from sync.writer import RecordWriter
 from tests.server.conftest import flask_command
@@ -109,3 +112,32 @@ def visit(grid_id: str = "g-yzs-03", number: int = 1) -> dict[str, Any]:
         "requests": [],
         "attachments": [],
     }
+
+
+WIRE = {"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"}
+"""The headers of a push body as the client sends it."""
+
+
+def signed_post(tablet: FieldTablet, url: str, path: str, body: bytes,
+                headers: dict[str, str], *, counter: int | None = None,
+                key: DeviceKey | None = None) -> requests.Response:
+    """POST `body` signed as `tablet` (or with `key`, a stolen or forged one), outside its
+    client. `counter` defaults to one above any its client has used."""
+    signed = _signed(tablet, key, counter, "POST", path, "", body)
+    return requests.post(url + path, data=body, timeout=10, headers={**signed, **headers})
+
+
+def signed_get(tablet: FieldTablet, url: str, path: str, query: str = "") -> requests.Response:
+    """GET signed as `tablet`, outside its client, with a fresh counter."""
+    signed = _signed(tablet, None, None, "GET", path, query, b"")
+    return requests.get(f"{url}{path}?{query}" if query else url + path, headers=signed,
+                        timeout=10)
+
+
+def _signed(tablet: FieldTablet, key: DeviceKey | None, counter: int | None, method: str,
+            path: str, query: str, body: bytes) -> dict[str, str]:
+    """The signature headers; a counter of nanoseconds is above any the client used (its
+    own are microseconds)."""
+    return sign_headers(key or tablet.key, tablet.client.device_id,
+                        counter if counter is not None else time.time_ns(),
+                        int(time.time() * 1000), method, path, query, body)

@@ -10,7 +10,6 @@ server, real HTTP, SQLite and PostgreSQL.
 from __future__ import annotations
 
 import gzip
-import time
 from typing import Any
 
 import brotli
@@ -26,17 +25,24 @@ from server.services.ledger_verify import verify_ledger
 from sync import canonical
 from sync.chain import Batch, SignedHead
 from sync.record_state import RecordState
-from sync.request_signing import sign_headers
 from sync.signing import DeviceKey
 from tests.server.conftest import LiveServer, flask_command
-from tests.server.fleet import FieldTablet, dispute, enrol_tablet, import_demo_roster, visit
+from tests.server.fleet import (
+    WIRE,
+    FieldTablet,
+    dispute,
+    enrol_tablet,
+    import_demo_roster,
+    signed_get,
+    signed_post,
+    visit,
+)
 from tests.server.test_office_login import OfficeBrowser
 from tests.sync.examples import patrol_example, screening_example
 
 PUSH = "/api/v1/sync/push"
 PULL = "/api/v1/sync/pull"
 ENROL = "/api/v1/enrol"
-WIRE = {"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"}
 
 
 @pytest.fixture
@@ -66,19 +72,6 @@ def assert_ledger_unchanged(app: Flask, before: tuple) -> None:
     assert ledger_state(app) == before
     with app.app_context():
         assert verify_ledger().ok
-
-
-def fresh_counter() -> int:
-    """A request counter above any the tablet's own client has used (those are
-    microseconds; this is nanoseconds)."""
-    return time.time_ns()
-
-
-def signed_post(tablet: FieldTablet, url: str, path: str, body: bytes,
-                headers: dict[str, str], key: DeviceKey | None = None) -> requests.Response:
-    signed = sign_headers(key or tablet.key, tablet.client.device_id, fresh_counter(),
-                          int(time.time() * 1000), "POST", path, "", body)
-    return requests.post(url + path, data=body, timeout=10, headers={**signed, **headers})
 
 
 def push_wire(tablet: FieldTablet, url: str, wire: bytes) -> requests.Response:
@@ -124,9 +117,7 @@ class TestStolenKeyAfterRevocation:
         wangfang.push()
         flask_command(street.env, "revoke-device", wangfang.client.device_id,
                       "--reason", "平板被盗")
-        signed = sign_headers(wangfang.key, wangfang.client.device_id, fresh_counter(),
-                              int(time.time() * 1000), "GET", PULL, "", b"")
-        answer = requests.get(street.url + PULL, headers=signed, timeout=10)
+        answer = signed_get(wangfang, street.url, PULL)
         assert refusal(answer) == (403, "device_revoked")
         assert set(answer.json()) == {"error"}
 
@@ -264,12 +255,6 @@ class TestMalformedBodies:
                              {**WIRE, "Content-Type": "text/plain; charset=utf-8"})
         assert refusal(answer) == (415, "unsupported_media_type")
         assert_ledger_unchanged(app, before)
-
-
-def signed_get(tablet: FieldTablet, url: str, path: str, query: str) -> requests.Response:
-    signed = sign_headers(tablet.key, tablet.client.device_id, fresh_counter(),
-                          int(time.time() * 1000), "GET", path, query, b"")
-    return requests.get(f"{url}{path}?{query}", headers=signed, timeout=10)
 
 
 BEYOND_ANY_COLUMN = [2**31, 10**20, -(10**20)]

@@ -26,7 +26,15 @@ from sync.request_signing import sign_headers
 from sync.signing import DeviceKey
 from sync.writer import RecordWriter
 from tests.server.conftest import LiveServer, flask_command
-from tests.server.fleet import FieldTablet, dispute, enrol_tablet, import_demo_roster, visit
+from tests.server.fleet import (
+    WIRE,
+    FieldTablet,
+    dispute,
+    enrol_tablet,
+    import_demo_roster,
+    signed_post,
+    visit,
+)
 from tests.server.network import Fault, FaultProxy
 
 
@@ -53,15 +61,6 @@ def server_view(app: Flask, record_id: str) -> dict:
         return RecordState(orjson.loads(row.state)).view()
 
 
-def signed_post(tablet: FieldTablet, url: str, path: str, body: bytes, counter: int,
-                headers: dict[str, str] | None = None) -> requests.Response:
-    signed = sign_headers(tablet.key, tablet.client.device_id, counter, int(time.time() * 1000),
-                          "POST", path, "", body)
-    return requests.post(url + path, data=body, timeout=10,
-                         headers={**signed, **(headers or {})})
-
-
-WIRE = {"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"}
 
 
 class TestPush:
@@ -88,8 +87,8 @@ class TestPush:
     def test_the_same_batch_posted_twice_is_answered_the_same(self, app, office, wangfang):
         wangfang.writer.create("visit", visit())
         body = gzip.compress(wangfang.writer.batch_since(0).to_wire())
-        first = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 10, WIRE)
-        second = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 11, WIRE)
+        first = signed_post(wangfang, office.url, "/api/v1/sync/push", body, WIRE, counter=10)
+        second = signed_post(wangfang, office.url, "/api/v1/sync/push", body, WIRE, counter=11)
         assert first.json()["acknowledged"] == second.json()["acknowledged"]
         assert (first.json()["accepted"], second.json()["duplicates"]) == (1, 1)
         assert ledger_count(app) == 1
@@ -236,18 +235,20 @@ class TestRefusals:
         assert ledger_count(app) == 1
 
     def test_a_refused_body_still_spends_its_counter(self, office, wangfang):
-        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", b"not gzip", 40, WIRE)
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", b"not gzip", WIRE,
+                             counter=40)
         assert answer.status_code == 400
-        again = signed_post(wangfang, office.url, "/api/v1/sync/push", b"not gzip", 40, WIRE)
+        again = signed_post(wangfang, office.url, "/api/v1/sync/push", b"not gzip", WIRE,
+                             counter=40)
         assert again.json()["error"]["code"] == "request_replayed"
 
     def test_a_refused_batch_still_spends_its_counter(self, app, office, wangfang):
         for number in range(1, 4):
             wangfang.writer.create("visit", visit(number=number))
         body = gzip.compress(wangfang.writer.batch_since(2).to_wire())
-        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 41, WIRE)
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, WIRE, counter=41)
         assert answer.json()["error"]["code"] == "op_missing"
-        again = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 41, WIRE)
+        again = signed_post(wangfang, office.url, "/api/v1/sync/push", body, WIRE, counter=41)
         assert again.json()["error"]["code"] == "request_replayed"
         assert ledger_count(app) == 0
 
@@ -264,46 +265,47 @@ class TestRefusals:
 
     def test_an_oversized_body_is_refused_with_413(self, office, wangfang):
         body = b"x" * (5 * 1024 * 1024)
-        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 5, WIRE)
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, WIRE, counter=5)
         assert answer.status_code == 413
         assert answer.json()["error"]["code"] == "body_too_large"
 
     def test_a_gzip_bomb_is_refused_with_413(self, office, wangfang):
         body = gzip.compress(b"{" * (40 * 1024 * 1024))
-        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 5, WIRE)
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, WIRE, counter=5)
         assert answer.status_code == 413
 
     def test_a_brotli_bomb_is_refused_with_413(self, office, wangfang):
         body = brotli.compress(b"{" * (40 * 1024 * 1024))
-        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 5,
-                             {**WIRE, "Content-Encoding": "br"})
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body,
+                             {**WIRE, "Content-Encoding": "br"}, counter=5)
         assert answer.status_code == 413
         assert answer.json()["error"]["code"] == "body_too_large"
 
     def test_a_body_in_an_unknown_encoding_is_refused_with_415(self, office, wangfang):
         body = wangfang.writer.batch_since(0).to_wire()
-        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 5,
-                             {**WIRE, "Content-Encoding": "compress"})
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body,
+                             {**WIRE, "Content-Encoding": "compress"}, counter=5)
         assert answer.status_code == 415
         assert answer.json()["error"]["code"] == "unsupported_encoding"
 
     def test_a_gzip_push_from_an_older_client_is_accepted(self, app, office, wangfang):
         wangfang.writer.create("visit", visit())
         body = gzip.compress(wangfang.writer.batch_since(0).to_wire())
-        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 5, WIRE)
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, WIRE, counter=5)
         assert answer.ok and answer.json()["accepted"] == 1
         assert ledger_count(app) == 1
 
     def test_a_body_that_is_not_gzip_is_refused(self, office, wangfang):
-        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", b"not gzip", 5, WIRE)
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", b"not gzip", WIRE,
+                             counter=5)
         assert answer.status_code == 400
         assert answer.json()["error"]["code"] == "malformed_body"
 
     def test_a_push_with_the_wrong_content_type_is_refused(self, app, office, wangfang):
         wangfang.writer.create("visit", visit())
         body = gzip.compress(wangfang.writer.batch_since(0).to_wire())
-        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 5,
-                             {**WIRE, "Content-Type": "application/json"})
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body,
+                             {**WIRE, "Content-Type": "application/json"}, counter=5)
         assert answer.status_code == 415
         assert answer.json()["error"]["code"] == "unsupported_media_type"
         assert ledger_count(app) == 0
@@ -312,7 +314,7 @@ class TestRefusals:
         for number in range(1, 4):
             wangfang.writer.create("visit", visit(number=number))
         body = gzip.compress(wangfang.writer.batch_since(2).to_wire())
-        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, 5, WIRE)
+        answer = signed_post(wangfang, office.url, "/api/v1/sync/push", body, WIRE, counter=5)
         assert answer.status_code == 409
         error = answer.json()["error"]
         assert error["code"] == "op_missing"
